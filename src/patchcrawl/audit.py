@@ -1,0 +1,1 @@
+"""Claims + metadata -> findings (with fix edits). Never touches the network."""

@@ -1,0 +1,1 @@
+"""Edits -> unified diff / atomic in-place writes."""
