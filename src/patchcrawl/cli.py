@@ -1,0 +1,346 @@
+"""Command line: options and wiring only (CONTRACT.md is the spec of every name here)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import click
+
+from patchcrawl import __version__
+from patchcrawl.models import FINDING_CODES
+from patchcrawl.settings import RemapRule, Settings, UsageError, parse_duration
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMATS = ("terminal", "json", "markdown", "junit", "sarif", "github")
+EXIT_INTERNAL = 4
+
+
+def _shared_options(func: F) -> F:
+    """Options shared by ``verify`` and ``enrich`` (CONTRACT.md)."""
+    opts = [
+        click.argument("paths", nargs=-1, type=click.Path()),
+        click.option("--format", "fmt", type=click.Choice(FORMATS), help="report format"),
+        click.option(
+            "--output", "-o", type=click.Path(dir_okay=False), help="write the report there"
+        ),
+        click.option("--cache-dir", type=click.Path(file_okay=False), help="persistent cache"),
+        click.option("--offline", is_flag=True, help="answer only from the cache"),
+        click.option("--max-age", help="how old a cached answer may be (30m, 12h, 7d)"),
+        click.option(
+            "--remap", multiple=True, metavar="'REGEX REPLACEMENT'", help="rewrite request URLs"
+        ),
+        click.option("--allow-private", is_flag=True, help="allow loopback/private addresses"),
+        click.option("--host-concurrency", type=click.IntRange(1, 256), help="parallel per host"),
+        click.option("--host-interval", type=click.FloatRange(0), help="seconds between starts"),
+        click.option("--max-concurrency", type=click.IntRange(1, 4096), help="global cap"),
+        click.option("--timeout", type=click.FloatRange(0.1), help="seconds per request"),
+        click.option("--retries", type=click.IntRange(0, 20), help="retries per request"),
+        click.option(
+            "--config", "config_file", type=click.Path(dir_okay=False), help="settings file"
+        ),
+        click.option("--no-progress", is_flag=True, help="no progress bar"),
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+def _settings(
+    *,
+    config_file: str | None,
+    cache_dir: str | None,
+    offline: bool,
+    max_age: str | None,
+    remap: Sequence[str],
+    allow_private: bool,
+    host_concurrency: int | None,
+    host_interval: float | None,
+    max_concurrency: int | None,
+    timeout: float | None,
+    retries: int | None,
+    no_progress: bool,
+    **extra: Any,
+) -> Settings:
+    """Defaults < settings file < PATCHCRAWL_CACHE_DIR < options."""
+    from patchcrawl.config import default_cache_dir, load_settings
+
+    cwd = os.getcwd()
+    base = load_settings(config_file, cwd)
+    changes: dict[str, Any] = {}
+    env_cache = os.environ.get("PATCHCRAWL_CACHE_DIR")
+    if cache_dir:
+        changes["cache_dir"] = cache_dir
+    elif env_cache:
+        changes["cache_dir"] = env_cache
+    elif not base.cache_dir:
+        changes["cache_dir"] = default_cache_dir(cwd)
+    if offline:
+        changes["offline"] = True
+    if max_age is not None:
+        changes["max_age"] = parse_duration(max_age)
+    if remap:
+        changes["remap"] = tuple(RemapRule.parse(r) for r in remap) + base.remap
+    if allow_private:
+        changes["allow_private"] = True
+    for key, val in (
+        ("host_concurrency", host_concurrency),
+        ("host_interval", host_interval),
+        ("max_concurrency", max_concurrency),
+        ("timeout", timeout),
+        ("retries", retries),
+    ):
+        if val is not None:
+            changes[key] = val
+    if no_progress or not sys.stderr.isatty():
+        changes["progress"] = False
+    for key, val in extra.items():
+        if val is not None:
+            changes[key] = val
+    return dataclasses.replace(base, **changes)
+
+
+def _paths(paths: Sequence[str]) -> list[str]:
+    from patchcrawl.discover import default_paths
+
+    return list(paths) if paths else default_paths()
+
+
+def _default_format(fmt: str | None, output: str | None) -> str:
+    if fmt:
+        return fmt
+    return "terminal" if output is None and sys.stdout.isatty() else "json"
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        from patchcrawl.atomic import atomic_write
+
+        atomic_write(output, text.encode("utf-8"))
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+def _codes(value: str | None, option: str) -> tuple[str, ...] | None:
+    if not value:
+        return None
+    codes = tuple(c.strip() for c in re.split(r"[,\s]+", value) if c.strip())
+    unknown = [c for c in codes if c not in FINDING_CODES]
+    if unknown:
+        raise UsageError(
+            f"{option}: unknown finding code {unknown[0]!r} (known: {', '.join(FINDING_CODES)})"
+        )
+    return codes
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="patchcrawl")
+def app() -> None:
+    """Check the lore, patchwork and LWN references of kernel feature-history documents."""
+
+
+@app.command()
+@_shared_options
+@click.option("--baseline", type=click.Path(dir_okay=False), help="known findings to tolerate")
+@click.option("--update-baseline", is_flag=True, help="write the current findings to --baseline")
+def verify(
+    paths: tuple[str, ...],
+    fmt: str | None,
+    output: str | None,
+    baseline: str | None,
+    update_baseline: bool,
+    **opts: Any,
+) -> None:
+    """Check every reference; exit 1 on error findings, 3 when the check could not be done."""
+    from patchcrawl import pipeline
+    from patchcrawl.reports import render
+
+    settings = _settings(**opts)
+    if update_baseline and not baseline:
+        raise UsageError("--update-baseline needs --baseline FILE")
+    report, checked = pipeline.verify(_paths(paths), settings)
+    if baseline:
+        from patchcrawl.baseline import load_baseline, write_baseline
+
+        if update_baseline:
+            write_baseline(baseline, report.findings)
+        else:
+            new, _known = load_baseline(baseline).filter(report.findings)
+            report = dataclasses.replace(report, findings=tuple(new))
+            report = pipeline.recount(report)
+    fmt = _default_format(fmt, output)
+    _emit(
+        render(report, fmt, color=fmt == "terminal" and output is None and sys.stdout.isatty()),
+        output,
+    )
+    code = pipeline.exit_code(report, checked)
+    if code == pipeline.EXIT_UNAVAILABLE:
+        click.echo(pipeline.unavailable_sentence(checked), err=True)
+    sys.exit(code)
+
+
+@app.command()
+@_shared_options
+@click.option("--write", is_flag=True, help="apply the edits in place (atomically)")
+@click.option("--check", is_flag=True, help="exit 1 when there is anything to enrich")
+@click.option("--select", help="only these finding codes' fixes (comma-separated)")
+@click.option("--ignore", "ignore_codes", help="not these finding codes' fixes")
+@click.option("--fix-authors", is_flag=True, default=None, help="also replace wrong authors")
+@click.option("--fix-titles", is_flag=True, default=None, help="also replace titles")
+@click.option(
+    "--canonical-style",
+    type=click.Choice(["all", "r", "list"]),
+    help="canonical lore URL form for moved links",
+)
+@click.option("--no-rescue", is_flag=True, help="do not search lore for dead references")
+def enrich(
+    paths: tuple[str, ...],
+    fmt: str | None,
+    output: str | None,
+    write: bool,
+    check: bool,
+    select: str | None,
+    ignore_codes: str | None,
+    no_rescue: bool,
+    **opts: Any,
+) -> None:
+    """Print a unified diff of proposed fixes (--write applies them)."""
+    from patchcrawl import pipeline
+
+    settings = _settings(**opts)
+    diff, checked, changed = pipeline.enrich(
+        _paths(paths),
+        settings,
+        select=_codes(select, "--select"),
+        ignore=_codes(ignore_codes, "--ignore"),
+        write=write,
+        rescue=not no_rescue,
+    )
+    if fmt not in (None, "terminal") and fmt != "json":
+        raise UsageError("enrich prints a unified diff; --format is terminal (diff) or json")
+    if fmt == "json":
+        import json
+
+        _emit(json.dumps({"diff": diff, "written": changed}, ensure_ascii=False, indent=2), output)
+    elif not write:
+        _emit(diff, output) if diff or output else None
+    else:
+        for path in changed:
+            click.echo(f"patchcrawl: wrote {path}", err=True)
+    if pipeline.could_not_check(checked):
+        click.echo(pipeline.unavailable_sentence(checked), err=True)
+        sys.exit(pipeline.EXIT_UNAVAILABLE)
+    sys.exit(1 if check and diff else 0)
+
+
+@app.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="report format")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="write the report there")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="settings file")
+def scan(
+    paths: tuple[str, ...], fmt: str | None, output: str | None, config_file: str | None
+) -> None:
+    """No network: the tables, rows, claims and links found."""
+    from patchcrawl import pipeline
+    from patchcrawl.config import load_settings
+    from patchcrawl.reports import render
+
+    settings = dataclasses.replace(load_settings(config_file, os.getcwd()), progress=False)
+    report = pipeline.run_scan(_paths(paths), settings)
+    fmt = _default_format(fmt, output)
+    _emit(
+        render(report, fmt, color=fmt == "terminal" and output is None and sys.stdout.isatty()),
+        output,
+    )
+
+
+@app.command()
+@click.argument("action", type=click.Choice(["stats", "prune", "clear"]))
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="persistent cache")
+@click.option("--max-age", help="prune: remove entries older than this (default 30d)")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="settings file")
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal")
+def cache(
+    action: str, cache_dir: str | None, max_age: str | None, config_file: str | None, fmt: str
+) -> None:
+    """The persistent response cache: stats, prune (older than --max-age), clear."""
+    import json
+
+    from patchcrawl.fetch import cache_clear, cache_prune, cache_stats
+
+    settings = _settings(
+        config_file=config_file,
+        cache_dir=cache_dir,
+        offline=False,
+        max_age=None,
+        remap=(),
+        allow_private=False,
+        host_concurrency=None,
+        host_interval=None,
+        max_concurrency=None,
+        timeout=None,
+        retries=None,
+        no_progress=True,
+    )
+    directory = settings.cache_dir
+    assert directory is not None
+    if action == "stats":
+        stats = cache_stats(directory)
+        if fmt == "json":
+            click.echo(json.dumps({"cache_dir": directory, **stats}, indent=2, default=str))
+        else:
+            click.echo(f"cache: {directory}")
+            for key, val in stats.items():
+                click.echo(f"  {key}: {val}")
+    elif action == "prune":
+        age = parse_duration(max_age) if max_age else 30 * 86400.0
+        removed = cache_prune(directory, age)
+        click.echo(f"pruned {removed} entries older than {max_age or '30d'} from {directory}")
+    else:
+        removed = cache_clear(directory)
+        click.echo(f"cleared {removed} entries from {directory}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: usage errors exit 2 with one sentence, never a traceback."""
+    try:
+        app.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="patchcrawl",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("patchcrawl: interrupted", err=True)
+        sys.exit(130)
+    except UsageError as exc:
+        click.echo(f"patchcrawl: error: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("patchcrawl: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # an internal bug: say so plainly, traceback only on request
+        if os.environ.get("PATCHCRAWL_DEBUG"):
+            raise
+        click.echo(
+            f"patchcrawl: internal error: {type(exc).__name__}: {exc} "
+            "(run with PATCHCRAWL_DEBUG=1 for the traceback, and please report it)",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()
