@@ -1,0 +1,115 @@
+"""Helpers shared by the report renderers: counts, grouping, wording."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from patchcrawl.models import (
+    FINDING_CODES,
+    LINK_STATUSES,
+    SEVERITIES,
+    Finding,
+    LinkResult,
+    Report,
+)
+
+SCAN_STATUSES = frozenset({"not-checked", "malformed", "skipped"})
+
+RULE_TEXT: dict[str, str] = {
+    "dead-link": "The link answers 404/410 or the site says the item does not exist.",
+    "moved-link": "The link permanently redirects to a working page at another address.",
+    "blocked": "A bot wall (challenge page or 403) stood between patchcrawl and the page.",
+    "paywalled": "The LWN article is for subscribers only; the title was read from the wall.",
+    "unreachable": "DNS, TLS, timeouts or 5xx after all retries: the page could not be read.",
+    "malformed-url": "The link target is not a usable URL.",
+    "malformed-row": "A table row that could not be read (cell count, broken markup).",
+    "title-mismatch": "The row's title differs from the subject of the series it links.",
+    "author-mismatch": "The row's author is not the author of the series it links.",
+    "version-mismatch": "The version in the row differs from the linked series' version.",
+    "patch-count-mismatch": "The N/M patch count in a link label differs from the series.",
+    "date-mismatch": "The row's date is far from the date of the linked message.",
+}
+
+
+def by_status(report: Report) -> dict[str, int]:
+    """``summary.by_status`` in the contract's status order (unknown statuses last, sorted)."""
+    counts = dict(report.summary.by_status)
+    known = [s for s in LINK_STATUSES if s in counts]
+    rest = sorted(s for s in counts if s not in LINK_STATUSES)
+    return {s: int(counts[s]) for s in known + rest}
+
+
+def by_severity(report: Report) -> dict[str, int]:
+    """``summary.findings``: always ``error``, ``warning``, ``info`` (0 when absent)."""
+    counts = dict(report.summary.findings)
+    return {s: int(counts.get(s, 0)) for s in SEVERITIES}
+
+
+def code_counts(findings: Iterable[Finding]) -> list[tuple[str, str, int]]:
+    """(code, severity, count) in FINDING_CODES order, then unknown codes sorted."""
+    counts = Counter((f.code, f.severity) for f in findings)
+    order = {c: i for i, c in enumerate(FINDING_CODES)}
+    sev = {s: i for i, s in enumerate(SEVERITIES)}
+    keys = sorted(counts, key=lambda k: (order.get(k[0], len(order)), k[0], sev.get(k[1], 9)))
+    return [(c, s, counts[(c, s)]) for c, s in keys]
+
+
+def finding_sort_key(f: Finding) -> tuple[str, int, int, str, str]:
+    return (f.file, f.line, f.column, f.code, f.message)
+
+
+def files_in_order(report: Report) -> list[str]:
+    """Every file of the report: documents first (as given), then links', then findings'."""
+    seen: dict[str, None] = {}
+    for d in report.documents:
+        seen.setdefault(d.path, None)
+    for lr in report.links:
+        seen.setdefault(lr.link.file, None)
+    for f in report.findings:
+        seen.setdefault(f.file, None)
+    return list(seen)
+
+
+def findings_by_file(report: Report) -> dict[str, list[Finding]]:
+    out: dict[str, list[Finding]] = {}
+    for f in sorted(report.findings, key=finding_sort_key):
+        out.setdefault(f.file, []).append(f)
+    return out
+
+
+def links_by_file(report: Report) -> dict[str, list[LinkResult]]:
+    out: dict[str, list[LinkResult]] = {}
+    for lr in report.links:
+        out.setdefault(lr.link.file, []).append(lr)
+    return out
+
+
+def is_scan(report: Report) -> bool:
+    """A report made without the network (``scan``): nothing requested, nothing resolved."""
+    return report.summary.requests == 0 and all(
+        lr.resolution.status in SCAN_STATUSES for lr in report.links
+    )
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def summary_line(report: Report) -> str:
+    """``12 files · 2,434 rows · 8,012 links · 3 errors, 5 warnings · 1,204 requests, ...``"""
+    s = report.summary
+    sev = by_severity(report)
+    parts = [plural(s.files, "file"), plural(s.rows, "row"), plural(s.links, "link")]
+    found = [plural(sev["error"], "error"), plural(sev["warning"], "warning")]
+    if sev["info"]:
+        found.append(f"{sev['info']:,} info")
+    parts.append(", ".join(found))
+    if not is_scan(report) or s.from_cache:
+        parts.append(f"{plural(s.requests, 'request')}, {s.from_cache:,} from cache")
+    parts.append(f"{s.seconds:.1f} s")
+    return " · ".join(parts)
+
+
+def location(f: Finding) -> str:
+    return f"{f.line}:{f.column}"

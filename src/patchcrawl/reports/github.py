@@ -1,0 +1,45 @@
+"""``--format github``: GitHub Actions workflow commands, one annotation per finding.
+
+``::error file=F,line=L,col=C,title=CODE::message`` (``warning`` and ``notice``
+for the other severities), escaped as the Actions toolkit does: in the message
+``%``, CR and LF become ``%25``, ``%0D``, ``%0A``; in property values ``:`` and
+``,`` also become ``%3A`` and ``%2C``.  A plain summary line closes the output.
+"""
+
+from __future__ import annotations
+
+from patchcrawl.models import Finding, Report
+from patchcrawl.reports._common import summary_line
+
+COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(f: Finding) -> str:
+    props = [
+        f"file={escape_property(f.file)}",
+        f"line={f.line}",
+        f"col={f.column}",
+        f"title={escape_property(f.code)}",
+    ]
+    message = f.message
+    if f.url and f.url not in message:
+        message += f" ({f.url})"
+    return f"::{COMMAND.get(f.severity, 'warning')} {','.join(props)}::{escape_data(message)}"
+
+
+def render_github(report: Report) -> str:
+    lines = [annotation(f) for f in report.findings]
+    if report.network_down:
+        lines.append(
+            "::warning title=patchcrawl::the network was unavailable: the check is incomplete"
+        )
+    lines.append(f"patchcrawl: {summary_line(report)}")
+    return "\n".join(lines) + "\n"

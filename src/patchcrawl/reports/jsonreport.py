@@ -1,0 +1,115 @@
+"""``--format json``: schema ``patchcrawl.report/1`` exactly as CONTRACT.md shows it.
+
+Key order is fixed (the contract's order, extras after), output is UTF-8 text
+(``ensure_ascii=False``) indented by 2, so reports diff well between runs.
+``scan`` reports use the same function: their links have status
+``not-checked``/``malformed`` and ``metadata`` null.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from patchcrawl.models import Finding, LinkResult, Metadata, Report
+from patchcrawl.reports._common import by_severity, by_status
+
+SCHEMA = "patchcrawl.report/1"
+
+# Finding keys the contract fixes; Finding.extra may add others but never replace these.
+_FINDING_KEYS = frozenset(
+    {"code", "severity", "file", "line", "column", "url", "expected", "actual", "message"}
+    | {"row_line", "fix"}
+)
+
+
+def metadata_dict(m: Metadata) -> dict[str, Any]:
+    return {
+        "source": m.source,
+        "title": m.title,
+        "subject": m.subject,
+        "version": m.version,
+        "counter": m.counter,
+        "total": m.total,
+        "prefixes": list(m.prefixes),
+        "author_name": m.author_name,
+        "author_email": m.author_email,
+        "date": m.date,
+        "msgid": m.msgid,
+        # extras (allowed by the contract: keys may be added)
+        "rfc": m.rfc,
+        "cover_msgid": m.cover_msgid,
+        "canonical_url": m.canonical_url,
+    }
+
+
+def link_dict(lr: LinkResult) -> dict[str, Any]:
+    link, res = lr.link, lr.resolution
+    return {
+        "url": link.url,
+        "file": link.file,
+        "line": link.line,
+        "column": link.column,
+        "cell": link.cell,
+        "kind": link.kind,
+        "status": res.status,
+        "http_status": res.http_status,
+        "final_url": res.final_url,
+        "redirects": list(res.redirects),
+        "from_cache": res.from_cache,
+        "metadata": metadata_dict(res.metadata) if res.metadata is not None else None,
+        # extras
+        "detail": res.detail,
+        "canonical_url": res.canonical_url,
+        "row_line": link.row_line,
+    }
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "code": f.code,
+        "severity": f.severity,
+        "file": f.file,
+        "line": f.line,
+        "column": f.column,
+        "url": f.url,
+        "expected": f.expected,
+        "actual": f.actual,
+        "message": f.message,
+        # extras
+        "row_line": f.row_line,
+        "fix": [{"start": e.start, "end": e.end, "new": e.new} for e in f.edits] or None,
+    }
+    for key, value in f.extra:
+        if key not in _FINDING_KEYS:
+            out[key] = value
+    return out
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    """The report as plain JSON-ready data, keys in the contract's order."""
+    s = report.summary
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "patchcrawl", "version": report.version},
+        "generated_at": report.generated_at,
+        "summary": {
+            "files": s.files,
+            "tables": s.tables,
+            "rows": s.rows,
+            "links": s.links,
+            "table_links": s.table_links,
+            "unique_urls": s.unique_urls,
+            "by_status": by_status(report),
+            "findings": by_severity(report),
+            "requests": s.requests,
+            "from_cache": s.from_cache,
+            "seconds": round(float(s.seconds), 3),
+        },
+        "links": [link_dict(lr) for lr in report.links],
+        "findings": [finding_dict(f) for f in report.findings],
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(to_dict(report), ensure_ascii=False, indent=2) + "\n"

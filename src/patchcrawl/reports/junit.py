@@ -1,0 +1,163 @@
+"""``--format junit``: JUnit XML for CI test-report views.
+
+* one ``<testsuite>`` per file (name = the path as given) with its counts;
+* one ``<testcase>`` per table row: ``classname`` = the file, ``name`` =
+  ``line N: <row title>``; its ``error`` findings become one ``<failure>``
+  (type = the first code, every finding listed in the text), warnings and info
+  go to ``<system-out>``; a row whose links were not checked (offline, scan)
+  and that has no finding is ``<skipped>``;
+* one ``<testcase>`` per prose link (outside table rows) that has findings;
+* findings that belong to neither (a malformed row outside any table, or a
+  report without documents) get a test case of their own per line.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+
+from patchcrawl.models import Finding, LinkResult, Report, Row
+from patchcrawl.reports._common import files_in_order, findings_by_file, links_by_file
+
+_MAX_NAME = 120
+
+
+def _clean(text: str) -> str:
+    """Drop characters XML 1.0 cannot hold (control characters other than tab/newline)."""
+    return "".join(
+        ch
+        for ch in text
+        if ch in "\t\n\r"
+        or (" " <= ch <= "\ud7ff")
+        or ("\ue000" <= ch <= "\ufffd")
+        or ch >= "\U00010000"
+    )
+
+
+def _short(text: str) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= _MAX_NAME else one[: _MAX_NAME - 1] + "…"
+
+
+def _describe(f: Finding) -> str:
+    parts = [f"{f.file}:{f.line}:{f.column}: {f.severity} {f.code}: {f.message}"]
+    if f.url:
+        parts.append(f"  url: {f.url}")
+    if f.expected is not None or f.actual is not None:
+        parts.append(f"  expected: {f.expected!s}  actual: {f.actual!s}")
+    return "\n".join(parts)
+
+
+class _Suite:
+    def __init__(self, path: str) -> None:
+        self.el = ET.Element("testsuite", name=_clean(path))
+        self.path = path
+        self.tests = self.failures = self.skipped = 0
+
+    def case(
+        self,
+        name: str,
+        findings: Sequence[Finding],
+        *,
+        skipped: str | None = None,
+    ) -> None:
+        tc = ET.SubElement(
+            self.el, "testcase", classname=_clean(self.path), name=_clean(name), time="0"
+        )
+        self.tests += 1
+        errors = [f for f in findings if f.severity == "error"]
+        others = [f for f in findings if f.severity != "error"]
+        if errors:
+            self.failures += 1
+            msg = (
+                errors[0].message
+                if len(errors) == 1
+                else f"{len(errors)} errors: " + ", ".join(sorted({f.code for f in errors}))
+            )
+            fail = ET.SubElement(tc, "failure", message=_clean(msg), type=errors[0].code)
+            fail.text = _clean("\n".join(_describe(f) for f in errors))
+        elif skipped is not None and not others:
+            self.skipped += 1
+            ET.SubElement(tc, "skipped", message=_clean(skipped))
+        if others:
+            out = ET.SubElement(tc, "system-out")
+            out.text = _clean("\n".join(_describe(f) for f in others))
+
+    def finish(self) -> ET.Element:
+        self.el.set("tests", str(self.tests))
+        self.el.set("failures", str(self.failures))
+        self.el.set("errors", "0")
+        self.el.set("skipped", str(self.skipped))
+        self.el.set("time", "0")
+        return self.el
+
+
+def _row_name(row: Row) -> str:
+    title = row.claims.title or " ".join(c.text.strip() for c in row.cells[:3] if c.text.strip())
+    return f"line {row.line}: {_short(title) or 'row'}"
+
+
+def _in_row(f: Finding, row: Row) -> bool:
+    if f.row_line is not None:
+        return f.row_line == row.line
+    return row.line <= f.line <= row.end_line
+
+
+def _not_checked(links: Sequence[LinkResult], row: Row | None) -> str | None:
+    mine = [lr for lr in links if row is None or lr.link.row_line == row.line]
+    if mine and any(lr.resolution.status == "not-checked" for lr in mine):
+        return "links not checked (offline or scan)"
+    return None
+
+
+def to_element(report: Report) -> ET.Element:
+    root = ET.Element("testsuites", name="patchcrawl")
+    grouped = findings_by_file(report)
+    links = links_by_file(report)
+    docs = {d.path: d for d in report.documents}
+    total = failures = skipped = 0
+    for path in files_in_order(report):
+        suite = _Suite(path)
+        left = list(grouped.get(path, []))
+        file_links = links.get(path, [])
+        doc = docs.get(path)
+        if doc is not None:
+            for row in doc.rows:
+                mine = [f for f in left if _in_row(f, row)]
+                left = [f for f in left if not _in_row(f, row)]
+                suite.case(_row_name(row), mine, skipped=_not_checked(file_links, row))
+        # prose links (not in a table row) that have findings
+        for lr in file_links:
+            if lr.link.row_line is not None and doc is not None:
+                continue
+            mine = [
+                f
+                for f in left
+                if f.url == lr.link.url and f.line == lr.link.line and f.column == lr.link.column
+            ]
+            if mine:
+                left = [f for f in left if f not in mine]
+                suite.case(f"line {lr.link.line}: {_short(lr.link.url)}", mine)
+        # whatever is left: one case per (row) line
+        by_line: dict[int, list[Finding]] = {}
+        for f in left:
+            by_line.setdefault(f.row_line or f.line, []).append(f)
+        for line, fs in sorted(by_line.items()):
+            codes = ", ".join(sorted({f.code for f in fs}))
+            suite.case(f"line {line}: {codes}", fs)
+        root.append(suite.finish())
+        total += suite.tests
+        failures += suite.failures
+        skipped += suite.skipped
+    root.set("tests", str(total))
+    root.set("failures", str(failures))
+    root.set("errors", "0")
+    root.set("skipped", str(skipped))
+    root.set("time", f"{report.summary.seconds:.3f}")
+    return root
+
+
+def render_junit(report: Report) -> str:
+    root = to_element(report)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
