@@ -1,1 +1,757 @@
-"""Claims + metadata -> findings (with fix edits). Never touches the network."""
+"""Claims + metadata -> findings (with fix edits). Never touches the network.
+
+Every link of every document is checked for its status (dead, moved, blocked,
+paywalled, unreachable, malformed).  Links in table rows are also compared with
+what the row claims.  Orientation follows CONTRACT.md's example: ``expected`` is
+what the *table* says, ``actual`` what the *source* says.
+
+Rules (short form for the README):
+
+* **Mail sources** are ``lore``, ``patchwork``, ``lwn-ml`` and ``lkml-org``
+  metadata.  Only they produce title, author, version, count and date findings;
+  LWN articles, cgit commits and generic pages never do.
+* **Which links**: only feature-cell and links-cell links are compared with the row
+  (description and status cells link related threads and release notes).
+* **Series of a row**: the feature cell's mail link names the series (its title; the
+  row's title when the feature cell has no mail link).  A mail link of the row
+  belongs to the series when its title is similar (>= 0.6) to that; when no series
+  title is known every mail link does.  The status cell's version is compared with
+  the newest version among them, and is not flagged when it equals the newest
+  version of *any* mail link of the row (a series renamed between versions).
+* **Labels** (``[LORE v2,0/5](...)``) are compared with their own link's metadata:
+  an explicit version must match; a label with ``N/M`` and no version claims v1;
+  RFC with no number claims nothing; ``M`` must equal the series total.
+* **Title**: see :mod:`patchcrawl.titles`; compared with the feature link's title,
+  or when the feature cell has no link, with any links-cell mail link (a match with
+  one is a match).
+* **Author**: any person of the cell matching is a match.  Email first
+  (``liblore.series.email_matches``), then name (``name_matches`` or equal word
+  sets or one word set inside the other).  A CJK name against a romanised one, or
+  names sharing only some words, cannot be decided: an ``info`` finding says so.
+  A lone name with no email that matches is offered ``Name <email>`` (an ``info``
+  finding with the edit); a wrong author gets an edit only with ``fix_authors``.
+* **Malformed rows** (cell count not the header's): only link labels are compared;
+  title, author, status and date cells are not, since their roles are guesses.
+* **Date**: the row date is fine when it is within ``date_tolerance_days`` of the
+  date of the feature link's mail or of any linked version of the series; otherwise
+  it is reported against the feature link's date (else the earliest version's).
+  A label date is compared with its own link's date.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote, unquote
+
+from liblore.series import email_matches, name_matches
+
+from patchcrawl.models import (
+    DEFAULT_SEVERITY,
+    Cell,
+    Document,
+    Edit,
+    Finding,
+    LabelClaim,
+    Link,
+    Metadata,
+    Person,
+    Resolution,
+    Row,
+    Severity,
+)
+from patchcrawl.settings import Settings
+from patchcrawl.titles import (
+    has_cjk,
+    is_description,
+    looks_like_email,
+    name_tokens,
+    title_similarity,
+    titles_match,
+)
+
+MAIL_SOURCES = frozenset({"lore", "patchwork", "lwn-ml", "lkml-org"})
+SERIES_THRESHOLD = 0.6
+READ_STATUSES = frozenset({"ok", "moved"})
+# links whose mail a row's claims describe; description and status cells link related
+# threads and release notes (pull requests, reviews), which are checked only as links
+CLAIM_CELLS = frozenset({"feature", "links"})
+# public-inbox's own escaping of message-ids in URLs: pchar without "/"
+MSGID_SAFE = "@!$&'()*+,;=:~"
+
+_VERSION_TOKEN = re.compile(r"[vV]?\s*\d+[a-zA-Z]?")
+_LORE_MSG = re.compile(r"^https?://lore\.kernel\.org/([^/?#]+)/([^/?#]+)/?")
+
+
+def audit(
+    documents: Sequence[Document],
+    resolutions: Mapping[str, Resolution],
+    settings: Settings,
+) -> list[Finding]:
+    """Findings for every link and every table row of ``documents`` (scanner findings excluded)."""
+    out: list[Finding] = []
+    for doc in documents:
+        seen_malformed = {(f.line, f.column) for f in doc.findings if f.code == "malformed-url"}
+        for link in doc.links:
+            res = resolutions.get(link.url)
+            if res is None:
+                continue
+            if res.status == "malformed" and (link.line, link.column) in seen_malformed:
+                continue
+            f = status_finding(doc, link, res, settings)
+            if f is not None:
+                out.append(f)
+        for row in doc.rows:
+            out.extend(audit_row(doc, row, resolutions, settings))
+    return out
+
+
+# --------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------
+
+
+def _finding(
+    code: str,
+    where: Link | Cell | Row,
+    message: str,
+    *,
+    file: str,
+    url: str | None = None,
+    expected: str | None = None,
+    actual: str | None = None,
+    row_line: int | None = None,
+    edits: tuple[Edit, ...] = (),
+    severity: Severity | None = None,
+    extra: tuple[tuple[str, str], ...] = (),
+) -> Finding:
+    column = where.column if isinstance(where, (Link, Cell)) else 1
+    return Finding(
+        code=code,
+        severity=severity or DEFAULT_SEVERITY[code],
+        file=file,
+        line=where.line,
+        column=column,
+        message=message,
+        url=url,
+        expected=expected,
+        actual=actual,
+        row_line=row_line,
+        edits=edits,
+        extra=extra,
+    )
+
+
+def make_edit(
+    doc: Document,
+    start: int,
+    end: int,
+    new: str,
+    expect: Callable[[str], bool] | None = None,
+) -> Edit | None:
+    """An edit of ``doc`` replacing bytes [start, end).
+
+    None when the bytes are not UTF-8, when nothing would change, or when ``expect``
+    says the bytes there are not what the claim said they were (a position that is
+    off must never turn into a wrong edit).
+    """
+    if not (0 <= start <= end <= len(doc.raw)):
+        return None
+    try:
+        old = doc.raw[start:end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if old == new or (expect is not None and not expect(old)):
+        return None
+    return Edit(file=doc.path, start=start, end=end, new=new, old=old)
+
+
+def _msgid_of(url: str | None) -> tuple[str, str] | None:
+    """(list, msgid) of a lore message URL."""
+    if not url:
+        return None
+    m = _LORE_MSG.match(url)
+    if not m or m.group(1) == "patchwork":
+        return None
+    msgid = unquote(m.group(2))
+    if "@" not in msgid:
+        return None
+    return m.group(1), msgid
+
+
+def canonical_url(res: Resolution, style: str) -> str | None:
+    """What a moved link should become, in ``settings.canonical_style``."""
+    target = res.canonical_url or res.final_url
+    meta = res.metadata
+    if meta is not None and meta.canonical_url and not target:
+        target = meta.canonical_url
+    lore = _msgid_of(target)
+    msgid = lore[1] if lore else None
+    list_name = lore[0] if lore else None
+    if msgid is None and meta is not None and meta.msgid and meta.source == "lore":
+        msgid = meta.msgid
+    if msgid is None:
+        return target
+    q = quote(msgid, safe=MSGID_SAFE)
+    if style == "r":
+        return f"https://lore.kernel.org/r/{q}"
+    if style == "list" and list_name and list_name not in {"r", "all"}:
+        return f"https://lore.kernel.org/{list_name}/{q}/"
+    return f"https://lore.kernel.org/all/{q}/"
+
+
+def status_finding(
+    doc: Document, link: Link, res: Resolution, settings: Settings
+) -> Finding | None:
+    """dead / moved / blocked / paywalled / unreachable / malformed for one link."""
+    row_line = link.row_line
+    why = res.detail or (str(res.http_status) if res.http_status else None)
+    suffix = f" ({why})" if why else ""
+    if res.status == "dead":
+        return _finding(
+            "dead-link",
+            link,
+            f"dead link{suffix}",
+            file=doc.path,
+            url=link.url,
+            row_line=row_line,
+            actual=why,
+        )
+    if res.status == "moved":
+        new = canonical_url(res, settings.canonical_style)
+        edits: tuple[Edit, ...] = ()
+        if new and new != link.url:
+            e = make_edit(doc, link.start, link.end, new, lambda o: o == link.url)
+            edits = (e,) if e else ()
+        return _finding(
+            "moved-link",
+            link,
+            f"link moved permanently to {new}" if new else "link moved permanently",
+            expected=link.url,
+            actual=new,
+            edits=edits,
+            file=doc.path,
+            url=link.url,
+            row_line=row_line,
+        )
+    simple = {
+        "blocked": ("blocked", "blocked by a bot wall"),
+        "paywalled": ("paywalled", "subscriber-only page"),
+        "unreachable": ("unreachable", "unreachable"),
+        "malformed": ("malformed-url", "malformed URL"),
+    }
+    if res.status in simple:
+        code, text = simple[res.status]
+        return _finding(
+            code,
+            link,
+            f"{text}{suffix}",
+            file=doc.path,
+            url=link.url,
+            row_line=row_line,
+            actual=why,
+        )
+    return None
+
+
+def _mail_meta(res: Resolution | None) -> Metadata | None:
+    if res is None or res.status not in READ_STATUSES or res.metadata is None:
+        return None
+    if res.metadata.source not in MAIL_SOURCES:
+        return None
+    return res.metadata
+
+
+def meta_version(meta: Metadata) -> int | None:
+    if meta.version is not None:
+        return meta.version
+    return 1 if meta.subject else None
+
+
+def meta_date(meta: Metadata) -> _dt.date | None:
+    if not meta.date:
+        return None
+    try:
+        return _dt.datetime.fromisoformat(meta.date.replace("Z", "+00:00")).date()
+    except ValueError:
+        try:
+            return _dt.date.fromisoformat(meta.date[:10])
+        except ValueError:
+            return None
+
+
+def _what(meta: Metadata) -> str:
+    """How a message is named in messages: the cover letter, the patch, the mail."""
+    if meta.counter == 0:
+        return "the cover letter"
+    if meta.counter is not None and meta.total:
+        return "the patch"
+    return "the mail"
+
+
+def _fmt_date(d: _dt.date) -> str:
+    return d.strftime("%Y/%m/%d")
+
+
+@dataclass(frozen=True, slots=True)
+class _Linked:
+    link: Link
+    meta: Metadata
+
+
+# --------------------------------------------------------------------------
+# rows
+# --------------------------------------------------------------------------
+
+
+def audit_row(
+    doc: Document,
+    row: Row,
+    resolutions: Mapping[str, Resolution],
+    settings: Settings,
+) -> list[Finding]:
+    """Compare one row's claims with the metadata of its mail links."""
+    linked = [
+        _Linked(link, meta)
+        for link in row.links
+        if link.cell in CLAIM_CELLS and (meta := _mail_meta(resolutions.get(link.url))) is not None
+    ]
+    if not linked:
+        return []
+    feature = next((x for x in linked if x.link.cell == "feature"), None)
+    has_feature_link = any(link.cell == "feature" for link in row.links)
+    title = row.claims.title
+    series_title = feature.meta.title if feature and feature.meta.title else None
+    if series_title is None and title and not is_description(title):
+        series_title = title
+    members = [
+        x
+        for x in linked
+        if series_title is None
+        or (x.meta.title and title_similarity(x.meta.title, series_title) >= SERIES_THRESHOLD)
+    ]
+    if feature is not None and feature not in members:
+        members.insert(0, feature)
+    out: list[Finding] = []
+    for x in linked:
+        if x.link.label is not None:
+            out.extend(_check_label(doc, row, x, settings))
+    if not row.well_formed:
+        # cell roles of a row whose cell count is off are guesses: only the labels,
+        # which sit on their own links, are compared (the scanner reports the row)
+        return out
+    out.extend(_check_title(doc, row, feature, linked, has_feature_link, settings))
+    out.extend(_check_status_version(doc, row, members, linked))
+    anchor = feature or (members[0] if members else linked[0])
+    out.extend(_check_author(doc, row, anchor, settings))
+    out.extend(_check_date(doc, row, feature, members, settings))
+    return out
+
+
+def _escape_md(text: str) -> str:
+    return re.sub(r"([\[\]|\\])", r"\\\1", text)
+
+
+def _check_title(
+    doc: Document,
+    row: Row,
+    feature: _Linked | None,
+    linked: list[_Linked],
+    has_feature_link: bool,
+    settings: Settings,
+) -> list[Finding]:
+    title = row.claims.title
+    if not title or not title.strip() or is_description(title):
+        return []
+    if feature is not None:
+        candidates = [feature]
+    elif not has_feature_link:
+        candidates = [x for x in linked if x.link.cell == "links"]
+    else:
+        return []
+    candidates = [x for x in candidates if x.meta.title]
+    if not candidates:
+        return []
+    if any(titles_match(title, x.meta.title or "") for x in candidates):
+        return []
+    best = max(candidates, key=lambda x: meta_version(x.meta) or 0)
+    actual = best.meta.title or ""
+    edits: tuple[Edit, ...] = ()
+    c = row.claims
+    if settings.fix_titles and c.title_start is not None and c.title_end is not None:
+        e = make_edit(
+            doc,
+            c.title_start,
+            c.title_end,
+            _escape_md(actual),
+            lambda o: o.strip() == title.strip(),
+        )
+        edits = (e,) if e else ()
+    score = title_similarity(title, actual)
+    return [
+        _finding(
+            "title-mismatch",
+            best.link,
+            f"table says {title.strip()!r}, the mail says {actual!r}",
+            file=doc.path,
+            url=best.link.url,
+            expected=title.strip(),
+            actual=actual,
+            row_line=row.line,
+            edits=edits,
+            extra=(("similarity", f"{score:.2f}"),),
+        )
+    ]
+
+
+def _version_token(old_text: str | None, version: int) -> str:
+    if old_text and re.search(r"\d+", old_text):
+        return re.sub(r"\d+", str(version), old_text, count=1)
+    return f"v{version}"
+
+
+def _check_status_version(
+    doc: Document, row: Row, members: list[_Linked], linked: list[_Linked]
+) -> list[Finding]:
+    status = row.claims.status
+    cell = row.cell("status")
+    if status is None or cell is None:
+        return []
+    versions = [(meta_version(x.meta), x) for x in members]
+    known = [(v, x) for v, x in versions if v is not None]
+    if not known:
+        return []
+    newest, newest_link = max(known, key=lambda t: t[0])
+    any_newest = max((meta_version(x.meta) or 0) for x in linked)
+    claimed = status.version
+    if claimed is None:
+        if status.rfc or newest <= 1 or status.raw.strip().upper() == "NA":
+            return []
+        # no version in the status cell: offer to insert the newest one (info)
+        if status.version_start is not None and status.version_end is not None:
+            e = make_edit(
+                doc,
+                status.version_start,
+                status.version_end,
+                f"v{newest}",
+                lambda o: o == status.version_text,
+            )
+        else:
+            text = cell.text
+            lead = len(text) - len(text.lstrip())
+            pos = cell.start + len(text[:lead].encode("utf-8"))
+            new = f"v{newest}" if not text.strip() else f"v{newest} "
+            e = make_edit(doc, pos, pos, new)
+        return [
+            _finding(
+                "version-mismatch",
+                cell,
+                f"table gives no version, the newest linked version is v{newest}",
+                file=doc.path,
+                url=newest_link.link.url,
+                expected=None,
+                actual=f"v{newest}",
+                row_line=row.line,
+                edits=(e,) if e else (),
+                severity="info",
+            )
+        ]
+    if claimed in (newest, any_newest):
+        return []
+    edits: tuple[Edit, ...] = ()
+    if status.version_start is not None and status.version_end is not None:
+        e = make_edit(
+            doc,
+            status.version_start,
+            status.version_end,
+            _version_token(status.version_text, newest),
+            lambda o: o == status.version_text,
+        )
+        edits = (e,) if e else ()
+    return [
+        _finding(
+            "version-mismatch",
+            cell,
+            f"table says v{claimed}, {_what(newest_link.meta)} says v{newest}",
+            file=doc.path,
+            url=newest_link.link.url,
+            expected=f"v{claimed}",
+            actual=f"v{newest}",
+            row_line=row.line,
+            edits=edits,
+        )
+    ]
+
+
+def _check_label(doc: Document, row: Row, x: _Linked, settings: Settings) -> list[Finding]:
+    label = x.link.label
+    assert label is not None
+    out: list[Finding] = []
+    version = meta_version(x.meta)
+    out.extend(_label_version(doc, row, x, label, version))
+    total = x.meta.total
+    if label.total is not None and total is not None and label.total != total:
+        said = f"{label.counter if label.counter is not None else 0}/{label.total}"
+        edits: tuple[Edit, ...] = ()
+        if label.count_start is not None and label.count_end is not None:
+            old = doc.raw[label.count_start : label.count_end].decode("utf-8", "replace")
+            m = re.fullmatch(r"(\s*\d+\s*/\s*)(\d+)(\s*)", old)
+            if m:
+                width = len(m.group(2))
+                new = f"{m.group(1)}{total:0{width}d}{m.group(3)}"
+                e = make_edit(doc, label.count_start, label.count_end, new)
+                edits = (e,) if e else ()
+        counter = x.meta.counter if x.meta.counter is not None else label.counter
+        out.append(
+            _finding(
+                "patch-count-mismatch",
+                x.link,
+                f"link text says {said}, the mail says {counter}/{total}",
+                file=doc.path,
+                url=x.link.url,
+                expected=said,
+                actual=f"{counter}/{total}",
+                row_line=row.line,
+                edits=edits,
+            )
+        )
+    if label.date is not None:
+        d = meta_date(x.meta)
+        tol = settings.date_tolerance_days
+        if d is not None and abs((d - label.date).days) > tol:
+            out.append(
+                _finding(
+                    "date-mismatch",
+                    x.link,
+                    f"link text says {_fmt_date(label.date)}, the mail is dated {_fmt_date(d)}",
+                    file=doc.path,
+                    url=x.link.url,
+                    expected=_fmt_date(label.date),
+                    actual=_fmt_date(d),
+                    row_line=row.line,
+                )
+            )
+    return out
+
+
+def _label_version(
+    doc: Document, row: Row, x: _Linked, label: LabelClaim, version: int | None
+) -> list[Finding]:
+    if version is None:
+        return []
+    if label.version is not None:
+        if label.version == version:
+            return []
+        said = label.version
+        edits: tuple[Edit, ...] = ()
+        if label.version_start is not None and label.version_end is not None:
+            old = doc.raw[label.version_start : label.version_end].decode("utf-8", "replace")
+            e = make_edit(
+                doc,
+                label.version_start,
+                label.version_end,
+                _version_token(old, version),
+                lambda o: _VERSION_TOKEN.fullmatch(o) is not None and str(said) in o,
+            )
+            edits = (e,) if e else ()
+    elif label.rfc or label.counter is None or version == 1:
+        return []  # RFC / bare site word: no version claimed; no number means v1
+    else:
+        said = 1
+        edits = ()
+        if label.count_start is not None:
+            at = label.count_start
+            if doc.raw[at : at + 1].isdigit() and not doc.raw[at - 1 : at].isdigit():
+                e = make_edit(doc, at, at, f"v{version},")
+                edits = (e,) if e else ()
+    return [
+        _finding(
+            "version-mismatch",
+            x.link,
+            f"link text says v{said}, {_what(x.meta)} says v{version}",
+            file=doc.path,
+            url=x.link.url,
+            expected=f"v{said}",
+            actual=f"v{version}",
+            row_line=row.line,
+            edits=edits,
+        )
+    ]
+
+
+# --------------------------------------------------------------------------
+# authors
+# --------------------------------------------------------------------------
+
+_SPECIALS = re.compile(r'[(),:;<>@\[\]"\\]')
+
+
+def format_person(name: str | None, email: str | None) -> str:
+    """``Name <email>`` as the tables write it (name quoted only when it must be)."""
+    if not name:
+        return f"<{email}>" if email else ""
+    if _SPECIALS.search(name):
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{email}>" if email else name
+
+
+def _person_name(p: Person) -> str | None:
+    if p.name and not looks_like_email(p.name):
+        return p.name.strip() or None
+    return None
+
+
+def compare_names(one: str, two: str) -> str:
+    """``match``, ``differ`` or ``unknown`` (CJK vs romanised, partial overlap)."""
+    if name_matches(one, two):
+        return "match"
+    a, b = name_tokens(one), name_tokens(two)
+    if not a or not b:
+        return "unknown"
+    if a == b or (len(a) >= 2 and len(b) >= 2 and (a <= b or b <= a)):
+        return "match"
+    if has_cjk(one) != has_cjk(two):
+        return "unknown"
+    if a & b:
+        return "unknown"
+    # a CJK name inside a romanised one, e.g. "程垲涛 Chengkaitao Cheng" vs "Chengkaitao Cheng"
+    return "differ"
+
+
+def _check_author(doc: Document, row: Row, anchor: _Linked, settings: Settings) -> list[Finding]:
+    people = row.claims.authors
+    cell = row.cell("author")
+    meta = anchor.meta
+    if not people or cell is None or not (meta.author_email or meta.author_name):
+        return []
+    mail_person = format_person(meta.author_name, meta.author_email)
+    said = cell.text.strip()
+    verdict = "differ"
+    compared = False
+    for p in people:
+        if p.email and meta.author_email:
+            compared = True
+            if email_matches(p.email, meta.author_email):
+                verdict = "match"
+                break
+        name = _person_name(p)
+        if name and meta.author_name:
+            compared = True
+            v = compare_names(name, meta.author_name)
+            if v == "match":
+                verdict = "match"
+                break
+            if v == "unknown":
+                verdict = "unknown"
+    if not compared:
+        return []  # nothing on both sides to compare (e.g. a bare name vs an address)
+    url, path = anchor.link.url, doc.path
+    text = cell.text
+    lead = len(text) - len(text.lstrip())
+    trail = len(text) - len(text.rstrip())
+    start = cell.start + len(text[:lead].encode("utf-8"))
+    end = cell.end - len(text[len(text) - trail :].encode("utf-8")) if trail else cell.end
+    if verdict == "match":
+        lone = people[0] if len(people) == 1 else None
+        if (
+            lone is not None
+            and not lone.email
+            and meta.author_email
+            and (name := _person_name(lone))
+            and "等" not in name
+        ):
+            e = make_edit(doc, start, end, format_person(name, meta.author_email))
+            if e is None:
+                return []
+            return [
+                _finding(
+                    "author-mismatch",
+                    cell,
+                    f"author cell has no email; the mail is from {mail_person}",
+                    expected=said,
+                    actual=mail_person,
+                    edits=(e,),
+                    severity="info",
+                    file=path,
+                    url=url,
+                    row_line=row.line,
+                )
+            ]
+        return []
+    if verdict == "unknown":
+        return [
+            _finding(
+                "author-mismatch",
+                cell,
+                f"cannot tell whether {said!r} is {mail_person!r} (names written differently)",
+                expected=said,
+                actual=mail_person,
+                severity="info",
+                file=path,
+                url=url,
+                row_line=row.line,
+            )
+        ]
+    edits: tuple[Edit, ...] = ()
+    if settings.fix_authors and meta.author_email:
+        e = make_edit(doc, start, end, format_person(meta.author_name, meta.author_email))
+        edits = (e,) if e else ()
+    return [
+        _finding(
+            "author-mismatch",
+            cell,
+            f"table says {said}, the mail is from {mail_person}",
+            expected=said,
+            actual=mail_person,
+            edits=edits,
+            file=path,
+            url=url,
+            row_line=row.line,
+        )
+    ]
+
+
+# --------------------------------------------------------------------------
+# dates
+# --------------------------------------------------------------------------
+
+
+def _check_date(
+    doc: Document,
+    row: Row,
+    feature: _Linked | None,
+    members: list[_Linked],
+    settings: Settings,
+) -> list[Finding]:
+    claimed = row.claims.date
+    cell = row.cell("date")
+    if claimed is None or cell is None:
+        return []
+    dated = [(d, x) for x in members if (d := meta_date(x.meta)) is not None]
+    fdate = meta_date(feature.meta) if feature else None
+    if fdate is not None and feature is not None:
+        dated.append((fdate, feature))
+    if not dated:
+        return []
+    tol = settings.date_tolerance_days
+    if any(abs((d - claimed).days) <= tol for d, _ in dated):
+        return []
+    if fdate is not None and feature is not None:
+        ref, ref_link = fdate, feature
+    else:
+        ref, ref_link = min(dated, key=lambda t: t[0])
+    return [
+        _finding(
+            "date-mismatch",
+            cell,
+            f"table says {_fmt_date(claimed)}, the mail is dated {_fmt_date(ref)}"
+            f" ({abs((ref - claimed).days)} days apart)",
+            file=doc.path,
+            url=ref_link.link.url,
+            expected=_fmt_date(claimed),
+            actual=_fmt_date(ref),
+            row_line=row.line,
+        )
+    ]

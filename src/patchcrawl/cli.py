@@ -117,13 +117,20 @@ def _default_format(fmt: str | None, output: str | None) -> str:
     return "terminal" if output is None and sys.stdout.isatty() else "json"
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(text: str | bytes, output: str | None) -> None:
+    """Write the report to ``output`` atomically, or to stdout; bytes pass through untouched
+    (a diff of a non-UTF-8 document must keep its bytes)."""
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
+    if data and not data.endswith(b"\n") and not isinstance(text, bytes):
+        data += b"\n"
     if output:
         from patchcrawl.atomic import atomic_write
 
-        atomic_write(output, text.encode("utf-8"))
+        atomic_write(output, data)
     else:
-        click.echo(text, nl=not text.endswith("\n"))
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
 
 
 def _codes(value: str | None, option: str) -> tuple[str, ...] | None:
@@ -226,9 +233,11 @@ def enrich(
     if fmt == "json":
         import json
 
-        _emit(json.dumps({"diff": diff, "written": changed}, ensure_ascii=False, indent=2), output)
+        text = diff.decode("utf-8", "surrogateescape")
+        _emit(json.dumps({"diff": text, "written": changed}, ensure_ascii=False, indent=2), output)
     elif not write:
-        _emit(diff, output) if diff or output else None
+        if diff or output:
+            _emit(diff, output)
     else:
         for path in changed:
             click.echo(f"patchcrawl: wrote {path}", err=True)

@@ -1,1 +1,360 @@
-"""Edits -> unified diff / atomic in-place writes."""
+"""Edits -> unified diff / atomic in-place writes.
+
+Only the bytes an edit names change: line endings (CRLF), a BOM, trailing spaces
+and undecodable bytes everywhere else are copied through untouched, and the diff
+is built from the same byte ranges, so ``git apply`` of the diff and ``--write``
+give the same file.
+
+Edits come from findings (``Finding.edits``).  Identical edits are applied once;
+an edit that overlaps one already accepted (in findings order) is refused and
+reported in :attr:`EditPlan.rejected`, as is one whose ``old`` text is not what
+the file holds.  Two insertions at the same offset with different text conflict;
+an insertion at the boundary of a replacement does not (it lands outside it).
+
+The diff is bytes underneath; :func:`build_diff` returns it decoded as UTF-8 with
+``surrogateescape`` so undecodable bytes survive: write it back with
+``text.encode("utf-8", "surrogateescape")`` (or use :func:`build_diff_bytes`).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from patchcrawl.atomic import StaleFileError, atomic_write
+from patchcrawl.models import Document, Edit, Finding
+from patchcrawl.settings import UsageError
+
+CONTEXT = 3
+
+
+class EditError(ValueError):
+    """Edits that cannot be applied: overlapping, out of range, or ``old`` does not match."""
+
+
+class WriteRefused(UsageError):
+    """Some files changed on disk since they were read and were not written."""
+
+    def __init__(self, message: str, written: list[str], refused: list[str]) -> None:
+        super().__init__(message)
+        self.written = written
+        self.refused = refused
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    edit: Edit
+    reason: str
+    finding: Finding | None = None
+
+
+@dataclass(slots=True)
+class EditPlan:
+    by_file: dict[str, list[Edit]] = field(default_factory=dict)  # in document order
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def select_findings(
+    findings: Iterable[Finding],
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+) -> list[Finding]:
+    """Findings whose code is in ``select`` (all when None) and not in ``ignore``."""
+    sel = set(select) if select is not None else None
+    ign = set(ignore or ())
+    return [f for f in findings if (sel is None or f.code in sel) and f.code not in ign]
+
+
+def _overlaps(a: Edit, b: Edit) -> bool:
+    if a.start == a.end and b.start == b.end:
+        return a.start == b.start
+    if a.start == a.end:
+        return b.start < a.start < b.end
+    if b.start == b.end:
+        return a.start < b.start < a.end
+    return a.start < b.end and b.start < a.end
+
+
+def _clash(accepted: list[Edit], e: Edit) -> Edit | None:
+    """An edit of ``accepted`` (sorted, non-overlapping) that ``e`` overlaps, if any."""
+    i = bisect.bisect_left(accepted, (e.start, e.end), key=lambda a: (a.start, a.end))
+    for a in accepted[max(0, i - 2) : i + 2]:
+        if _overlaps(a, e):
+            return a
+    return None
+
+
+def _key(e: Edit) -> tuple[str, int, int, str]:
+    return (e.file, e.start, e.end, e.new)
+
+
+def plan_edits(
+    documents: Sequence[Document],
+    findings: Iterable[Finding],
+    *,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+) -> EditPlan:
+    """Which edits to apply per file (deduplicated, conflicts refused, first wins)."""
+    raws = {d.path: d.raw for d in documents}
+    plan = EditPlan(by_file={d.path: [] for d in documents})
+    seen: set[tuple[str, int, int, str]] = set()
+    accepted: dict[str, list[Edit]] = {}  # per file, sorted by (start, end), non-overlapping
+    for f in select_findings(findings, select, ignore):
+        for e in f.edits:
+            if _key(e) in seen:
+                continue
+            raw = raws.get(e.file)
+            if raw is None:
+                plan.rejected.append(Rejected(e, f"{e.file}: not a scanned document", f))
+                continue
+            if not (0 <= e.start <= e.end <= len(raw)) or raw[e.start : e.end] != e.old.encode(
+                "utf-8"
+            ):
+                plan.rejected.append(
+                    Rejected(e, f"{e.file}: bytes {e.start}-{e.end} are not {e.old!r}", f)
+                )
+                continue
+            clash = _clash(accepted.setdefault(e.file, []), e)
+            if clash is not None:
+                plan.rejected.append(
+                    Rejected(
+                        e,
+                        f"{e.file}: edit at bytes {e.start}-{e.end} ({f.code}) conflicts with"
+                        f" an earlier edit at {clash.start}-{clash.end}; kept the earlier one",
+                        f,
+                    )
+                )
+                continue
+            seen.add(_key(e))
+            plan.by_file[e.file].append(e)
+            bisect.insort(accepted[e.file], e, key=lambda a: (a.start, a.end))
+    plan.by_file = {p: sorted(es, key=lambda e: (e.start, e.end)) for p, es in plan.by_file.items()}
+    return plan
+
+
+def apply_edits(raw: bytes, edits: Iterable[Edit]) -> bytes:
+    """Apply ``edits`` to ``raw`` from the end backwards; raises :class:`EditError`."""
+    unique: dict[tuple[int, int, str], Edit] = {}
+    for e in edits:
+        unique.setdefault((e.start, e.end, e.new), e)
+    ordered = sorted(unique.values(), key=lambda e: (e.start, e.end), reverse=True)
+    for i, a in enumerate(ordered):
+        if not (0 <= a.start <= a.end <= len(raw)):
+            raise EditError(f"{a.file}: edit at bytes {a.start}-{a.end} is out of range")
+        if raw[a.start : a.end] != a.old.encode("utf-8"):
+            raise EditError(f"{a.file}: bytes {a.start}-{a.end} are not {a.old!r}")
+        for b in ordered[i + 1 :]:
+            if _overlaps(a, b):
+                raise EditError(f"{a.file}: overlapping edits at {b.start} and {a.start}")
+    out = raw
+    for e in ordered:
+        out = out[: e.start] + e.new.encode("utf-8") + out[e.end :]
+    return out
+
+
+# --------------------------------------------------------------------------
+# unified diff
+# --------------------------------------------------------------------------
+
+_NO_EOL = b"\n\\ No newline at end of file\n"
+
+
+def _line_starts(raw: bytes) -> list[int]:
+    starts = [0]
+    i = raw.find(b"\n")
+    while i != -1:
+        if i + 1 < len(raw):
+            starts.append(i + 1)
+        i = raw.find(b"\n", i + 1)
+    return starts
+
+
+def _split_lines(data: bytes) -> list[bytes]:
+    out: list[bytes] = []
+    pos = 0
+    while pos < len(data):
+        i = data.find(b"\n", pos)
+        if i == -1:
+            out.append(data[pos:])
+            break
+        out.append(data[pos : i + 1])
+        pos = i + 1
+    return out
+
+
+def _emit(prefix: bytes, line: bytes) -> bytes:
+    if line.endswith(b"\n"):
+        return prefix + line
+    return prefix + line + _NO_EOL
+
+
+def file_diff(path: str, raw: bytes, edits: Sequence[Edit], context: int = CONTEXT) -> bytes:
+    """``git diff``-style text (bytes) for one file's edits; empty when nothing changes."""
+    if not edits or not raw:
+        if edits and not raw:
+            new = apply_edits(raw, edits)
+            if not new:
+                return b""
+            lines = _split_lines(new)
+            added = b"".join(_emit(b"+", ln) for ln in lines)
+            return _header(path) + f"@@ -0,0 +1,{len(lines)} @@\n".encode() + added
+        return b""
+    starts = _line_starts(raw)
+    n = len(starts)
+
+    def line_of(offset: int) -> int:
+        return max(0, bisect.bisect_right(starts, offset) - 1)
+
+    def end_of(line: int) -> int:
+        return starts[line + 1] if line + 1 < n else len(raw)
+
+    # blocks of changed lines: [first, last, edits]
+    blocks: list[tuple[int, int, list[Edit]]] = []
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        first = line_of(e.start)
+        last = line_of(e.end - 1) if e.end > e.start else first
+        if blocks and first <= blocks[-1][1]:
+            a, b, es = blocks[-1]
+            blocks[-1] = (a, max(b, last), [*es, e])
+        else:
+            blocks.append((first, last, [e]))
+    changed: list[tuple[int, int, list[bytes], list[bytes]]] = []
+    for a, b, es in blocks:
+        base = starts[a]
+        old = raw[base : end_of(b)]
+        shifted = [Edit(e.file, e.start - base, e.end - base, e.new, e.old) for e in es]
+        new = apply_edits(old, shifted)
+        if new == old:
+            continue
+        changed.append((a, b, _split_lines(old), _split_lines(new)))
+    if not changed:
+        return b""
+    # group blocks into hunks whose context overlaps
+    groups: list[list[tuple[int, int, list[bytes], list[bytes]]]] = []
+    for blk in changed:
+        if groups and blk[0] - groups[-1][-1][1] - 1 <= 2 * context:
+            groups[-1].append(blk)
+        else:
+            groups.append([blk])
+    all_lines = _split_lines(raw)
+    out = [_header(path)]
+    delta = 0
+    for grp in groups:
+        lo = max(0, grp[0][0] - context)
+        hi = min(n - 1, grp[-1][1] + context)
+        body: list[bytes] = []
+        old_count = new_count = 0
+        cur = lo
+        for a, b, old_lines, new_lines in grp:
+            for ln in all_lines[cur:a]:
+                body.append(_emit(b" ", ln))
+                old_count += 1
+                new_count += 1
+            for ln in old_lines:
+                body.append(_emit(b"-", ln))
+            for ln in new_lines:
+                body.append(_emit(b"+", ln))
+            old_count += len(old_lines)
+            new_count += len(new_lines)
+            cur = b + 1
+        for ln in all_lines[cur : hi + 1]:
+            body.append(_emit(b" ", ln))
+            old_count += 1
+            new_count += 1
+        old_start = lo + 1
+        new_start = old_start + delta if new_count else old_start + delta - 1
+        delta += new_count - old_count
+        out.append(f"@@ -{old_start},{old_count} +{new_start},{new_count} @@\n".encode())
+        out.extend(body)
+    return b"".join(out)
+
+
+_C_ESCAPES = {'"': '\\"', "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _git_path(prefix: str, path: str) -> str:
+    """``a/path``, C-quoted as git writes it when the path holds quotes or controls."""
+    full = prefix + path
+    if not any(ch in _C_ESCAPES or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in path):
+        return full
+    out = "".join(
+        _C_ESCAPES.get(ch, f"\\{ord(ch):03o}" if ord(ch) < 0x20 or ord(ch) == 0x7F else ch)
+        for ch in full
+    )
+    return f'"{out}"'
+
+
+def _header(path: str) -> bytes:
+    p = path[2:] if path.startswith("./") else path
+    a, b = _git_path("a/", p), _git_path("b/", p)
+    return f"diff --git {a} {b}\n--- {a}\n+++ {b}\n".encode("utf-8", "surrogateescape")
+
+
+def build_diff_bytes(
+    documents: Sequence[Document],
+    findings: Iterable[Finding],
+    *,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    rejected: list[Rejected] | None = None,
+) -> bytes:
+    """The unified diff of every selected finding's edits, as bytes."""
+    plan = plan_edits(documents, findings, select=select, ignore=ignore)
+    if rejected is not None:
+        rejected.extend(plan.rejected)
+    raws = {d.path: d.raw for d in documents}
+    return b"".join(file_diff(p, raws[p], es) for p, es in plan.by_file.items() if es)
+
+
+def build_diff(
+    documents: Sequence[Document],
+    findings: Iterable[Finding],
+    *,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    rejected: list[Rejected] | None = None,
+) -> str:
+    """:func:`build_diff_bytes` decoded as UTF-8 with ``surrogateescape`` (lossless)."""
+    data = build_diff_bytes(documents, findings, select=select, ignore=ignore, rejected=rejected)
+    return data.decode("utf-8", "surrogateescape")
+
+
+def write(
+    documents: Sequence[Document],
+    findings: Iterable[Finding],
+    *,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    rejected: list[Rejected] | None = None,
+) -> list[str]:
+    """Apply the edits in place, atomically; returns the paths changed.
+
+    A file whose bytes on disk differ from ``Document.raw`` is not written; after
+    the other files are written a :class:`WriteRefused` (a ``UsageError``) names
+    every such file.
+    """
+    plan = plan_edits(documents, findings, select=select, ignore=ignore)
+    if rejected is not None:
+        rejected.extend(plan.rejected)
+    written: list[str] = []
+    refused: list[str] = []
+    messages: list[str] = []
+    for doc in documents:
+        edits = plan.by_file.get(doc.path) or []
+        if not edits:
+            continue
+        new = apply_edits(doc.raw, edits)
+        if new == doc.raw:
+            continue
+        try:
+            atomic_write(doc.path, new, expected=doc.raw)
+        except StaleFileError as exc:
+            refused.append(doc.path)
+            messages.append(str(exc))
+            continue
+        written.append(doc.path)
+    if refused:
+        raise WriteRefused("; ".join(messages), written, refused)
+    return written

@@ -24,7 +24,6 @@ from patchcrawl.models import (
     Ref,
     Report,
     Resolution,
-    Row,
     Summary,
 )
 from patchcrawl.refs import classify
@@ -210,7 +209,7 @@ def build_report(checked: Checked, findings: Sequence[Finding]) -> Report:
     links = _all_links(docs)
     results = tuple(LinkResult(link, checked.resolutions[link.url]) for link in links)
     by_status = Counter(r.resolution.status for r in results)
-    by_sev = Counter(f.severity for f in findings)
+    by_sev: Counter[str] = Counter(f.severity for f in findings)
     unique = {(checked.refs[link.url].fetch_url or link.url) for link in links}
     summary = Summary(
         files=len(docs),
@@ -295,7 +294,7 @@ def recount(report: Report) -> Report:
     """The same report with ``summary.findings`` recounted (after a baseline filter)."""
     import dataclasses
 
-    by_sev = Counter(f.severity for f in report.findings)
+    by_sev: Counter[str] = Counter(f.severity for f in report.findings)
     summary = dataclasses.replace(
         report.summary, findings=tuple((s, by_sev.get(s, 0)) for s in SEVERITIES)
     )
@@ -315,20 +314,19 @@ def unavailable_sentence(checked: Checked) -> str:
     )
 
 
-async def _rescue_all(candidates: Sequence[tuple[Row, Link]], settings: Settings) -> list[Finding]:
+async def _rescue(
+    documents: Sequence[Document], findings: list[Finding], settings: Settings
+) -> list[Finding]:
     from patchcrawl.fetch import Fetcher, ResponseCache
-    from patchcrawl.rescue import rescue
+    from patchcrawl.rescue import rescue_dead_links
 
     cache = ResponseCache(settings.cache_dir) if settings.cache_dir else None
     try:
         async with Fetcher(settings, cache=cache) as fetcher:
-            found = await asyncio.gather(
-                *(rescue(row, link, fetcher.get, settings) for row, link in candidates)
-            )
+            return await rescue_dead_links(documents, findings, fetcher.get, settings)
     finally:
         if cache is not None:
             cache.close()
-    return [f for f in found if f is not None]
 
 
 def enrich(
@@ -339,28 +337,18 @@ def enrich(
     ignore: tuple[str, ...] | None,
     write: bool,
     rescue: bool = True,
-) -> tuple[str, Checked, list[str]]:
-    """Findings with edits -> (unified diff, checked, written paths)."""
+) -> tuple[bytes, Checked, list[str]]:
+    """Findings with edits -> (unified diff as bytes, checked, written paths)."""
     from patchcrawl import enrich as enrich_mod
     from patchcrawl.policy import apply_policy
 
     docs = scan_documents(paths)
     checked = check_documents(docs, settings)
     findings = apply_policy(audit_findings(checked, settings), settings)
-    if rescue and not checked.network_down and not settings.offline:
-        rows = {(r.file, r.line): r for d in docs for r in d.rows}
-        dead = [
-            (rows[(f.file, f.row_line)], link)
-            for f in findings
-            if f.code == "dead-link" and f.row_line is not None and (f.file, f.row_line) in rows
-            for link in rows[(f.file, f.row_line)].links
-            if link.url == f.url
-            and link.kind in ("lore-message", "lore-patchwork-legacy", "patchwork")
-        ]
-        if dead:
-            rescued = asyncio.run(_rescue_all(dead, settings))
-            findings = list(findings) + rescued
-    diff = enrich_mod.build_diff(docs, findings, select=select, ignore=ignore)
+    rescuable = any(f.code == "dead-link" for f in findings)
+    if rescue and rescuable and not checked.network_down and not settings.offline:
+        findings = asyncio.run(_rescue(docs, list(findings), settings))
+    diff = enrich_mod.build_diff_bytes(docs, findings, select=select, ignore=ignore)
     written: list[str] = []
     if write and diff:
         written = enrich_mod.write(docs, findings, select=select, ignore=ignore)
