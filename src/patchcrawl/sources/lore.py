@@ -1,0 +1,334 @@
+"""lore.kernel.org (public-inbox): message pages, raw mail, thread pages, choices.
+
+public-inbox renders a message's headers (``From:``, ``Subject: <a href="#r"
+id=t>..</a>``, ``Date:``, ``Message-ID: &lt;..&gt; (raw)``, ``In-Reply-To:``) at the
+top of ``<pre id=b>``, the body following after a blank line; some renderings
+keep them in a ``<pre>`` of their own before the body.  When that
+block is missing or odd, ``<msgid>/raw`` (mboxrd) is the fallback, read with
+liblore.  An unknown message-id is a page titled ``&lt;mid&gt; not found``
+(404, and sometimes 200: a soft 404); a message that lives elsewhere answers
+"found in another inbox" (200) or "found in other inboxes" (300).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as _html
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, urljoin, urlsplit
+
+from liblore.utils import (
+    clean_header,
+    get_clean_msgid,
+    msg_get_author,
+    msg_get_date,
+    parse_message,
+)
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from selectolax.lexbor import LexborNode as Node
+
+from patchcrawl.models import Metadata
+from patchcrawl.sources._common import decode, mail_date, split_person, subject_info
+
+LORE_HOST = "lore.kernel.org"
+# path segments that are not lists: /r/<msgid> is a redirector, the rest are pages
+_NOT_LISTS = frozenset({"r", "patchwork", "_", "all.git", "manifest.js.gz"})
+
+
+@dataclass(frozen=True, slots=True)
+class MessageHeaders:
+    """What one mail says about itself."""
+
+    subject: str
+    from_name: str | None
+    from_email: str | None
+    date: str | None  # ISO 8601 with offset
+    msgid: str | None
+    in_reply_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoreLocation:
+    list_name: str
+    msgid: str
+    rest: str  # "" for the message page, "raw", "T/", ...
+
+
+def quote_msgid(msgid: str) -> str:
+    """Message-ids never hold a raw ``/``; ``@`` stays readable."""
+    return quote(msgid, safe="@!$&'()*+,;=:~-._")
+
+
+def canonical_url(msgid: str, style: str = "all", list_name: str | None = None) -> str:
+    """The lore URL a moved link should become (``Settings.canonical_style``)."""
+    q = quote_msgid(msgid)
+    if style == "r":
+        return f"https://{LORE_HOST}/r/{q}"
+    if style == "list" and list_name and list_name not in _NOT_LISTS:
+        return f"https://{LORE_HOST}/{list_name}/{q}/"
+    return f"https://{LORE_HOST}/all/{q}/"
+
+
+def locate(url: str) -> LoreLocation | None:
+    """``https://lore.kernel.org/<list>/<msgid>/...`` -> list, msgid, rest (else None)."""
+    parts = urlsplit(url)
+    if (parts.hostname or "").lower() != LORE_HOST:
+        return None
+    segs = parts.path.split("/")
+    if len(segs) < 3 or not segs[1] or not segs[2]:
+        return None
+    if segs[1] == "r":
+        return LoreLocation("all", unquote(segs[2]), "/".join(segs[3:]))
+    if segs[1] in _NOT_LISTS:
+        return None
+    return LoreLocation(segs[1], unquote(segs[2]), "/".join(segs[3:]))
+
+
+# ---------------------------------------------------------------- page kinds
+
+_TITLE = re.compile(rb"<title>(.*?)</title>", re.S | re.I)
+
+
+def page_title(body: bytes) -> str | None:
+    m = _TITLE.search(body[:16384])
+    if not m:
+        return None
+    return " ".join(_html.unescape(m.group(1).decode("utf-8", "replace")).split()) or None
+
+
+def page_kind(body: bytes) -> str:
+    """``message`` | ``not-found`` | ``choices`` | ``other`` for a public-inbox HTML page."""
+    title = page_title(body) or ""
+    if title.endswith(" not found") and title.startswith("<"):
+        return "not-found"
+    if title.startswith("<") and (
+        title.endswith("found in another inbox") or title.endswith("found in other inboxes")
+    ):
+        return "choices"
+    if b"id=t>" in body or b'id="t"' in body or b"Message-ID:" in body:
+        return "message"
+    if b"\nnot found\n" in body and b"Message-ID &lt;" in body:
+        return "not-found"
+    return "other"
+
+
+def parse_choices(body: bytes, base_url: str) -> list[str]:
+    """The message URLs a "found in other inboxes" page offers, in page order."""
+    tree = HTMLParser(body.decode("utf-8", "replace"))
+    out: list[str] = []
+    for a in tree.css("pre a[href]"):
+        href = a.attributes.get("href") or ""
+        url = urljoin(base_url, href)
+        if locate(url) is not None and url not in out:
+            out.append(url)
+    return out
+
+
+# ---------------------------------------------------------------- message page
+
+
+def _header_block(tree: HTMLParser) -> Node | None:
+    t = tree.css_first("a#t")
+    if t is not None and t.parent is not None and t.parent.tag == "pre":
+        return t.parent
+    for pre in tree.css("pre"):
+        txt = pre.text(deep=True)
+        if txt.startswith("From:") and "\nSubject:" in txt:
+            return pre
+    return None
+
+
+def _headers(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    cur: str | None = None
+    for line in text.split("\n"):
+        if not line:
+            if out:
+                break  # the body starts after the first blank line
+            continue
+        if line[0] in " \t":
+            if cur is not None:
+                out[cur] += " " + line.strip()
+            continue
+        key, sep, value = line.partition(":")
+        if sep and key and " " not in key:
+            k = key.lower()
+            if k in out:
+                cur = None
+            else:
+                out[k] = value.strip()
+                cur = k
+        else:
+            cur = None
+    return out
+
+
+_ANGLE = re.compile(r"<([^<>\s]+)>")
+_OVERVIEW = re.compile(r"\s*\[thread overview\]\s*$")
+
+
+def parse_message_page(body: bytes | str) -> MessageHeaders | None:
+    """Headers from a public-inbox message page; None when the block is missing or cut."""
+    text = body if isinstance(body, str) else body.decode("utf-8", "replace")
+    tree = HTMLParser(text)
+    pre = _header_block(tree)
+    if pre is None:
+        return None
+    h = _headers(pre.text(deep=True))
+    subject = h.get("subject")
+    raw_from = h.get("from")
+    mid_line = h.get("message-id")
+    if subject is None or raw_from is None or mid_line is None:
+        return None
+    m = _ANGLE.search(mid_line)
+    if m is None:
+        return None
+    name, addr = split_person(raw_from)
+    date_line = _OVERVIEW.sub("", h.get("date", "")).split("\t", 1)[0]
+    irt = _ANGLE.search(h.get("in-reply-to", ""))
+    return MessageHeaders(
+        subject=decode(subject),
+        from_name=name,
+        from_email=addr,
+        date=mail_date(date_line) if date_line else None,
+        msgid=m.group(1),
+        in_reply_to=irt.group(1) if irt else None,
+    )
+
+
+def parse_raw(body: bytes) -> MessageHeaders | None:
+    """Headers from ``<msgid>/raw`` (mboxrd: the first line is ``From mboxrd@z ...``)."""
+    if body.startswith(b"From "):
+        body = body.split(b"\n", 1)[1] if b"\n" in body else b""
+    msg = parse_message(body)
+    subject = msg.get("Subject")
+    if subject is None and msg.get("Message-ID") is None:
+        return None
+    name, addr = msg_get_author(msg)
+    when = msg_get_date(msg)
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    date = when.isoformat() if when is not None else None
+    return MessageHeaders(
+        subject=clean_header(str(subject or "")),
+        from_name=name or None,
+        from_email=addr if addr and addr != "missing@address.local" else None,
+        date=date,
+        msgid=get_clean_msgid(msg),
+        in_reply_to=get_clean_msgid(msg, "In-Reply-To"),
+    )
+
+
+# ---------------------------------------------------------------- thread page
+
+_THREAD_ITEM = re.compile(r'<b>(?P<subject>[^<]*)</b>|href="(?P<href>[^"]+)/">permalink</a>', re.S)
+
+
+def parse_thread(body: bytes | str, base_url: str) -> list[tuple[str, str]]:
+    """``(msgid, subject)`` for each message of a ``/T/`` (or ``/t/``) page, in page order."""
+    text = body if isinstance(body, str) else body.decode("utf-8", "replace")
+    out: list[tuple[str, str]] = []
+    subject: str | None = None
+    for m in _THREAD_ITEM.finditer(text):
+        if m.group("subject") is not None:
+            text_b = m.group("subject")
+            # "<b>@ 2015-03-25 19:49 Name</b>" is the thread-position line, not a subject
+            if subject is None and not text_b.startswith("@ "):
+                subject = _html.unescape(text_b)
+            continue
+        loc = locate(urljoin(base_url, m.group("href") + "/"))
+        if loc is not None and subject is not None:
+            out.append((loc.msgid, decode(subject)))
+            subject = None
+    return out
+
+
+def find_cover(
+    entries: list[tuple[str, str]], version: int | None, total: int | None
+) -> tuple[str | None, str | None]:
+    """(cover msgid, title of patch 1) of the series ``version``/``total`` in a thread."""
+    cover: str | None = None
+    first_title: str | None = None
+    for msgid, subject in entries:
+        si = subject_info(subject)
+        if si.is_reply or si.total != total or si.version != version:
+            continue
+        if si.is_cover and cover is None:
+            cover = msgid
+        elif si.counter == 1 and first_title is None:
+            first_title = si.title
+    return cover, first_title
+
+
+# ---------------------------------------------------------------- metadata
+
+
+def metadata(h: MessageHeaders, *, list_name: str | None = None) -> Metadata:
+    """Metadata of one message, read on its own (no series context)."""
+    si = subject_info(h.subject)
+    return Metadata(
+        source="lore",
+        title=si.title,
+        subject=h.subject,
+        version=si.version,
+        counter=si.counter,
+        total=si.total,
+        prefixes=si.prefixes,
+        author_name=h.from_name,
+        author_email=h.from_email,
+        date=h.date,
+        msgid=h.msgid,
+        rfc=si.rfc,
+        canonical_url=canonical_url(h.msgid) if h.msgid else None,
+    )
+
+
+def with_cover(patch: Metadata, cover: Metadata) -> Metadata:
+    """A patch's metadata seen through its series: the cover letter's title, version, count."""
+    return Metadata(
+        source=patch.source,
+        title=cover.title,
+        subject=patch.subject,
+        version=cover.version,
+        counter=patch.counter,
+        total=cover.total,
+        prefixes=cover.prefixes,
+        author_name=cover.author_name or patch.author_name,
+        author_email=cover.author_email or patch.author_email,
+        date=cover.date or patch.date,
+        msgid=patch.msgid,
+        rfc=cover.rfc,
+        cover_msgid=cover.msgid,
+        canonical_url=patch.canonical_url,
+    )
+
+
+def needs_series(meta: Metadata) -> bool:
+    """A patch (n >= 1) of a multi-patch series: its cover letter says more."""
+    return (
+        meta.counter is not None
+        and meta.counter >= 1
+        and meta.total is not None
+        and meta.total > 1
+        and not (meta.subject or "").lower().startswith("re:")
+    )
+
+
+__all__ = [
+    "LoreLocation",
+    "MessageHeaders",
+    "canonical_url",
+    "find_cover",
+    "locate",
+    "metadata",
+    "needs_series",
+    "page_kind",
+    "page_title",
+    "parse_choices",
+    "parse_message_page",
+    "parse_raw",
+    "parse_thread",
+    "quote_msgid",
+    "with_cover",
+]

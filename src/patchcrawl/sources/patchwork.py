@@ -1,0 +1,275 @@
+"""Patchwork (patchwork.kernel.org, patches.linaro.org, patchwork.ozlabs.org).
+
+The web page gives ``<title>NAME - Patchwork</title>``, ``<h1>NAME</h1>``, the
+``table#patch-meta`` "Message ID" row, the original headers (hidden
+``#patch-headers``) and ``div.submission-message div.meta`` (submitter link,
+``span.message-date``).  The REST API (``/api/1.2/{patches,covers,series}/``)
+fills what the page lacks: the series version and count, the cover letter.
+Patchwork names drop "PATCH" and join the bracket words with commas:
+``[v3,0/2] Title``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from patchcrawl.models import Metadata
+from patchcrawl.sources._common import (
+    decode,
+    iso_date,
+    mail_date,
+    split_person,
+    subject_info,
+)
+
+PATCHWORK_HOSTS = frozenset({"patchwork.kernel.org", "patches.linaro.org", "patchwork.ozlabs.org"})
+_SOFT404 = re.compile(rb"no such (patch|cover|series)|patch not found|does not exist", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class PatchworkLocation:
+    host: str
+    project: str | None
+    item_type: str | None  # patch | cover | series
+    msgid: str | None
+    item_id: int | None
+
+
+def locate(url: str) -> PatchworkLocation | None:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host not in PATCHWORK_HOSTS:
+        return None
+    segs = [unquote(s) for s in parts.path.split("/") if s]
+    q = parse_qs(parts.query)
+    if len(segs) >= 4 and segs[0] == "project" and segs[2] in ("patch", "cover"):
+        ident = segs[3]
+        if ident.isdigit():
+            return PatchworkLocation(host, segs[1], segs[2], None, int(ident))
+        return PatchworkLocation(host, segs[1], segs[2], ident.strip("<>"), None)
+    if len(segs) >= 2 and segs[0] in ("patch", "cover", "series") and segs[1].isdigit():
+        return PatchworkLocation(host, None, segs[0], None, int(segs[1]))
+    if len(segs) >= 3 and segs[0] == "project" and "series" in q and q["series"][0].isdigit():
+        return PatchworkLocation(host, segs[1], "series", None, int(q["series"][0]))
+    return PatchworkLocation(host, segs[1] if len(segs) > 1 else None, None, None, None)
+
+
+def is_soft404(body: bytes) -> bool:
+    return bool(_SOFT404.search(body[:65536])) and b'id="patch-meta"' not in body
+
+
+def name_to_subject(name: str) -> str:
+    """``[v3,net-next,0/2] Title`` -> ``[v3 net-next 0/2] Title`` (what liblore reads)."""
+    m = re.match(r"^\s*\[([^\]]*)\]\s*", name)
+    if not m:
+        return name
+    return "[" + m.group(1).replace(",", " ") + "] " + name[m.end() :]
+
+
+@dataclass(frozen=True, slots=True)
+class PatchworkPage:
+    name: str | None
+    subject: str | None  # from the original headers when the page shows them
+    msgid: str | None
+    author_name: str | None
+    author_email: str | None
+    date: str | None
+    series_name: str | None
+
+
+def parse_page(body: bytes | str) -> PatchworkPage:
+    text = body if isinstance(body, str) else body.decode("utf-8", "replace")
+    tree = HTMLParser(text)
+    name = None
+    h1 = tree.css_first("h1")
+    if h1 is not None:
+        name = " ".join(h1.text().split()) or None
+    if name is None:
+        t = tree.css_first("title")
+        if t is not None:
+            name = t.text().strip().removesuffix("- Patchwork").strip() or None
+    msgid = None
+    series_name = None
+    for tr in tree.css("table#patch-meta tr"):
+        th = tr.css_first("th")
+        td = tr.css_first("td")
+        if th is None or td is None:
+            continue
+        label = th.text().strip().lower().rstrip(":")
+        if label == "message id":
+            # "<msgid> (<a href=...>mailing list archive</a>)": the first word
+            words = td.text().split()
+            msgid = words[0].strip("<>") if words else None
+        elif label == "series":
+            a = td.css_first("a")
+            series_name = a.text().strip() if a is not None else None
+    subject = author_name = author_email = date = None
+    hdr = tree.css_first("#patch-headers pre") or tree.css_first("div.patch-headers pre")
+    if hdr is not None:
+        fields: dict[str, str] = {}
+        for line in hdr.text().split("\n"):
+            k, sep, v = line.partition(":")
+            if sep and k and " " not in k and k.lower() not in fields:
+                fields[k.lower()] = v.strip()
+        if "subject" in fields:
+            subject = decode(fields["subject"])
+        if "from" in fields:
+            author_name, author_email = split_person(fields["from"])
+        if "date" in fields:
+            date = mail_date(fields["date"])
+        if msgid is None and "message-id" in fields:
+            msgid = fields["message-id"].strip().strip("<>")
+    meta = tree.css_first("div.submission-message div.meta")
+    if meta is not None:
+        if author_name is None:
+            a = meta.css_first("a")
+            if a is not None:
+                author_name = a.text().strip() or None
+        if date is None:
+            d = meta.css_first("span.message-date")
+            if d is not None:
+                date = django_date(d.text()) or iso_date(d.text())
+    return PatchworkPage(name, subject, msgid, author_name, author_email, date, series_name)
+
+
+_DJANGO = re.compile(
+    r"([A-Z][a-z]+)\.? (\d{1,2}), (\d{4}),? (?:(\d{1,2})(?::(\d\d))? ([ap])\.m\.|(midnight)|(noon))"
+)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def django_date(text: str) -> str | None:
+    """Django's default ``N j, Y, P`` (``Sept. 5, 2024, 1:25 p.m.``), naive UTC -> ISO 8601."""
+    m = _DJANGO.search(text)
+    if not m:
+        return None
+    month = m.group(1)[:3].lower()
+    if month not in _MONTHS:
+        return None
+    hour, minute = int(m.group(4) or 0), int(m.group(5) or 0)
+    if m.group(6) == "p" and hour != 12:
+        hour += 12
+    elif m.group(6) == "a" and hour == 12:
+        hour = 0
+    if m.group(8):
+        hour = 12
+    try:
+        d = dt.datetime(
+            int(m.group(3)), _MONTHS.index(month) + 1, int(m.group(2)), hour, minute, tzinfo=dt.UTC
+        )
+    except ValueError:
+        return None
+    return d.isoformat()
+
+
+def page_metadata(p: PatchworkPage, *, canonical: str | None) -> Metadata:
+    subject = p.subject or (name_to_subject(p.name) if p.name else None)
+    si = subject_info(subject) if subject else None
+    return Metadata(
+        source="patchwork",
+        title=si.title if si else p.name,
+        subject=subject,
+        version=si.version if si else None,
+        counter=si.counter if si else None,
+        total=si.total if si else None,
+        prefixes=si.prefixes if si else (),
+        author_name=p.author_name,
+        author_email=p.author_email,
+        date=p.date,
+        msgid=p.msgid,
+        rfc=si.rfc if si else False,
+        canonical_url=canonical,
+    )
+
+
+def version_known(p: PatchworkPage) -> bool:
+    """Did the page state a version (``v3``), or would it only be liblore's guess of 1?"""
+    subject = p.subject or (name_to_subject(p.name) if p.name else "")
+    return not subject_info(subject).version_inferred
+
+
+def load_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def api_item_metadata(item: dict[str, Any], *, canonical: str | None) -> Metadata:
+    """Metadata from ``/api/1.2/patches/<id>/`` or ``/covers/<id>/`` JSON."""
+    name = str(item.get("name") or "")
+    si = subject_info(name_to_subject(name))
+    series = item.get("series") or []
+    version = si.version
+    if series and isinstance(series[0], dict) and series[0].get("version"):
+        version = int(series[0]["version"])
+    sub = item.get("submitter") or {}
+    msgid = str(item.get("msgid") or "").strip().strip("<>") or None
+    return Metadata(
+        source="patchwork",
+        title=si.title,
+        subject=name,
+        version=version,
+        counter=si.counter,
+        total=si.total,
+        prefixes=si.prefixes,
+        author_name=sub.get("name") or None,
+        author_email=sub.get("email") or None,
+        date=iso_date(str(item.get("date") or "")) if item.get("date") else None,
+        msgid=msgid,
+        rfc=si.rfc,
+        canonical_url=canonical or item.get("web_url"),
+    )
+
+
+def api_series_metadata(series: dict[str, Any], *, canonical: str | None) -> Metadata:
+    cover = series.get("cover_letter") or None
+    cover_name = str(cover.get("name") or "") if isinstance(cover, dict) else ""
+    si = subject_info(name_to_subject(cover_name)) if cover_name else None
+    sub = series.get("submitter") or {}
+    cover_msgid = (
+        str(cover.get("msgid") or "").strip("<>") or None if isinstance(cover, dict) else None
+    )
+    return Metadata(
+        source="patchwork",
+        title=si.title if si else (series.get("name") or None),
+        subject=cover_name or series.get("name") or None,
+        version=int(series["version"]) if series.get("version") else None,
+        counter=0 if cover_msgid else None,
+        total=int(series["total"]) if series.get("total") else None,
+        prefixes=si.prefixes if si else (),
+        author_name=sub.get("name") or None,
+        author_email=sub.get("email") or None,
+        date=iso_date(str(series.get("date") or "")) if series.get("date") else None,
+        msgid=cover_msgid,
+        rfc=si.rfc if si else False,
+        cover_msgid=cover_msgid,
+        canonical_url=canonical,
+    )
+
+
+def merge_series(item: Metadata, series: Metadata) -> Metadata:
+    """A patch seen through its series: the series's title, version and count."""
+    return Metadata(
+        source="patchwork",
+        title=series.title or item.title,
+        subject=item.subject,
+        version=series.version or item.version,
+        counter=item.counter,
+        total=series.total or item.total,
+        prefixes=series.prefixes or item.prefixes,
+        author_name=item.author_name or series.author_name,
+        author_email=item.author_email or series.author_email,
+        date=series.date if series.cover_msgid else item.date,
+        msgid=item.msgid,
+        rfc=series.rfc or item.rfc,
+        cover_msgid=series.cover_msgid,
+        canonical_url=item.canonical_url,
+    )

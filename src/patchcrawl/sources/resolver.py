@@ -1,0 +1,345 @@
+"""``Resolver``: one reference -> ``Resolution`` (status, redirects, metadata).
+
+The status rules (CONTRACT.md) are decided here, in this order:
+
+1. not fetchable -> ``malformed`` / ``skipped`` (also URLs the settings exclude);
+2. ``Response.error`` -> ``not-checked`` for ``offline-miss``, else ``unreachable``;
+3. a bot wall (Anubis, Cloudflare, 401/403) -> ``blocked``, never read as content;
+4. 404/410 -> ``dead``; 429/5xx -> ``unreachable``; another 4xx -> ``dead``;
+5. the site adapter reads the page: a soft 404 (public-inbox "not found",
+   patchwork "no such patch", cgit "bad object id") -> ``dead``; LWN's
+   "Subscription required" -> ``paywalled``; else ``ok``;
+6. an ``ok`` reached through a permanent redirect that does more than add or
+   drop a trailing slash or switch http to https -> ``moved`` (temporary
+   redirects such as lore's ``/r/<msgid>`` stay ``ok``).  The retired LKML
+   patchwork always redirects permanently, so it is ``moved`` with the
+   canonical lore URL.
+
+Metadata is read once per message-id however many URLs lead to it, and every
+extra page (``/raw``, ``/T/``, the cover letter, patchwork's API) is fetched at
+most once per resolver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sys
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from patchcrawl.models import LinkStatus, Metadata, Ref, Resolution, Response
+from patchcrawl.settings import Settings
+from patchcrawl.sources import cgit, challenge, generic, lkmlorg, lore, lwn, patchwork
+
+Getter = Callable[[str], Awaitable[Response]]
+
+LEGACY_PREFIX = "/patchwork/"
+_MESSAGE_VIEWS = frozenset({"T", "t", "raw", "t.mbox.gz", "t.atom"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    status: LinkStatus  # ok | dead | paywalled
+    metadata: Metadata | None = None
+    detail: str | None = None
+    final_url: str | None = None  # when the adapter went on to another page (300 choices)
+    canonical: str | None = None  # canonical URL if the link turns out moved
+
+
+def _same_place(a: str, b: str) -> bool:
+    """Only a trailing slash or http->https apart (host case and default ports ignored)."""
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (
+        (pa.hostname or "") == (pb.hostname or "")
+        and pa.path.rstrip("/") == pb.path.rstrip("/")
+        and pa.query == pb.query
+        and {pa.scheme, pb.scheme} <= {"http", "https"}
+    )
+
+
+def moved_by(resp: Response) -> bool:
+    """Did a permanent redirect that is more than a slash or a scheme change lead here?"""
+    return any(
+        hop.permanent and hop.location is not None and not _same_place(hop.url, hop.location)
+        for hop in resp.redirects
+    )
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+class Resolver:
+    """Resolve references through ``get`` (the Fetcher's bound ``get``).
+
+    One resolver serves one run on one event loop: it remembers every page it
+    fetched and every message it read, so concurrent ``resolve`` calls share
+    them.
+    """
+
+    def __init__(self, get: Getter, settings: Settings | None = None) -> None:
+        self._get = get
+        self.settings = settings or Settings()
+        self._pages: dict[str, asyncio.Future[Response]] = {}
+        self._messages: dict[str, asyncio.Future[Metadata | None]] = {}
+        self.reads: Counter[str] = Counter()  # metadata reads per message-id (for tests)
+
+    # ------------------------------------------------------------ fetching
+
+    async def fetch(self, url: str) -> Response:
+        """GET ``url`` once per resolver; concurrent callers share the one request."""
+        fut = self._pages.get(url)
+        if fut is None:
+            fut = asyncio.get_running_loop().create_future()
+            self._pages[url] = fut
+            try:
+                resp = await self._get(url)
+            except Exception as exc:  # the getter should never raise; be safe anyway
+                resp = Response(url, url, None, (), b"", error="exception", detail=repr(exc))
+            finally:
+                if not fut.done() and sys.exc_info()[0] is not None:
+                    fut.cancel()  # cancelled: the callers sharing this fetch are too
+            fut.set_result(resp)
+            return resp
+        return await fut
+
+    # ------------------------------------------------------------ entry point
+
+    async def resolve(self, ref: Ref) -> Resolution:
+        if ref.kind == "malformed":
+            return Resolution(ref.url, "malformed", detail=ref.problem or "malformed URL")
+        if ref.fetch_url is None:
+            return Resolution(ref.url, "skipped", detail=ref.problem or "not an http(s) URL")
+        if any(p.search(ref.url) for p in self.settings.exclude):
+            return Resolution(ref.url, "skipped", detail="excluded by configuration")
+        resp = await self.fetch(ref.fetch_url)
+        hops = tuple(h.url for h in resp.redirects[1:])
+        base: dict[str, Any] = {
+            "url": ref.url,
+            "http_status": resp.status,
+            "final_url": resp.final_url,
+            "redirects": hops,
+            "from_cache": resp.from_cache,
+        }
+        if resp.error is not None:
+            status: LinkStatus = "not-checked" if resp.error == "offline-miss" else "unreachable"
+            return Resolution(status=status, detail=resp.detail or resp.error, **base)
+        wall = challenge.detect(resp)
+        if wall is not None:
+            return Resolution(status="blocked", detail=wall, **base)
+        code = resp.status or 0
+        accepted = code in self.settings.accept
+        if not accepted:
+            if code in (404, 410):
+                return Resolution(status="dead", detail=self._dead_detail(ref, resp), **base)
+            if code == 429 or code >= 500:
+                return Resolution(status="unreachable", detail=f"HTTP {code}", **base)
+            if 400 <= code < 500:
+                return Resolution(status="dead", detail=f"HTTP {code}", **base)
+        out = await self._read(ref, resp)
+        if out.final_url and out.final_url != resp.final_url:
+            base["redirects"] = (*hops, resp.final_url) if resp.redirects else hops
+            base["final_url"] = out.final_url
+        if out.status != "ok":
+            return Resolution(status=out.status, metadata=out.metadata, detail=out.detail, **base)
+        legacy = _host(ref.fetch_url) == lore.LORE_HOST and urlsplit(ref.fetch_url).path.startswith(
+            LEGACY_PREFIX
+        )
+        if legacy or moved_by(resp):
+            canonical = out.canonical or base["final_url"]
+            return Resolution(
+                status="moved",
+                metadata=out.metadata,
+                detail=out.detail or "permanent redirect",
+                canonical_url=canonical,
+                **base,
+            )
+        return Resolution(status="ok", metadata=out.metadata, detail=out.detail, **base)
+
+    def _dead_detail(self, ref: Ref, resp: Response) -> str:
+        if resp.redirects:
+            return f"HTTP {resp.status} after redirect to {resp.final_url}"
+        return f"HTTP {resp.status}"
+
+    # ------------------------------------------------------------ dispatch
+
+    async def _read(self, ref: Ref, resp: Response) -> _Outcome:
+        host = _host(resp.final_url)
+        path = urlsplit(resp.final_url).path
+        if host == lore.LORE_HOST and not path.startswith(LEGACY_PREFIX):
+            return await self._lore(ref, resp)
+        if host in patchwork.PATCHWORK_HOSTS:
+            return await self._patchwork(resp)
+        if host in ("lwn.net", "www.lwn.net"):
+            if path.startswith("/Articles/"):
+                page = lwn.parse_article(resp.body, resp.final_url)
+                if page.paywalled:
+                    return _Outcome("paywalled", page.metadata, "LWN subscription required")
+                return _Outcome("ok", page.metadata)
+            if path.startswith("/ml/"):
+                return _Outcome("ok", lwn.parse_ml(resp.body, resp.final_url))
+        if host == "git.kernel.org" and "/commit" in path:
+            if cgit.is_soft404(resp.body):
+                return _Outcome("dead", None, "soft-404: cgit bad object id")
+            return _Outcome("ok", cgit.parse_commit(resp.body, resp.final_url))
+        if host in ("lkml.org", "www.lkml.org") and path.startswith("/lkml/"):
+            return _Outcome("ok", lkmlorg.parse_post(resp.body, resp.final_url))
+        return _Outcome(
+            "ok", generic.metadata(resp.body, resp.final_url, resp.header("content-type"))
+        )
+
+    # ------------------------------------------------------------ lore
+
+    async def _lore(self, ref: Ref, resp: Response) -> _Outcome:
+        kind = lore.page_kind(resp.body)
+        if kind == "not-found":
+            if resp.status == 200:
+                return _Outcome(
+                    "dead", None, "soft-404: public-inbox says the message is not found"
+                )
+            return _Outcome("dead", None, f"HTTP {resp.status}: message not found")
+        target = resp
+        loc = lore.locate(resp.final_url)
+        detail = None
+        if kind == "choices":
+            urls = lore.parse_choices(resp.body, resp.final_url)
+            if not urls:
+                return _Outcome("dead", None, "found-elsewhere page without a usable link")
+            ref_loc = lore.locate(ref.url) or loc
+            wanted = ref.list_name or (ref_loc.list_name if ref_loc else None)
+            pick = urls[0]
+            for u in urls:
+                u_loc = lore.locate(u)
+                if u_loc is not None and u_loc.list_name == wanted:
+                    pick = u
+                    break
+            target = await self.fetch(pick)
+            loc = lore.locate(target.final_url)
+            detail = f"{resp.status}: found in {len(urls)} place(s); read {pick}"
+            if target.error or target.status != 200 or lore.page_kind(target.body) != "message":
+                return _Outcome("dead", None, f"{detail}, which answered {target.status}", pick)
+        elif loc is None or (loc.rest and loc.rest.rstrip("/") not in _MESSAGE_VIEWS):
+            return _Outcome("ok", generic.metadata(resp.body, resp.final_url, "text/html"))
+        assert loc is not None
+        # a link to the thread (/T/, /t/) or the raw mail still names one message
+        page = target if not loc.rest else None
+        meta = await self.message(loc.msgid, loc.list_name, page)
+        if meta is None:
+            return _Outcome(
+                "ok",
+                generic.metadata(target.body, target.final_url, "text/html"),
+                "message page unreadable",
+                target.final_url,
+            )
+        canonical = lore.canonical_url(
+            meta.msgid or loc.msgid, self.settings.canonical_style, loc.list_name
+        )
+        return _Outcome("ok", meta, detail, target.final_url, canonical)
+
+    async def message(
+        self, msgid: str, list_name: str = "all", page: Response | None = None
+    ) -> Metadata | None:
+        """Series-aware metadata of one lore message, read once per message-id."""
+        fut = self._messages.get(msgid)
+        if fut is not None:
+            return await fut
+        fut = asyncio.get_running_loop().create_future()
+        self._messages[msgid] = fut
+        try:
+            meta = await self._read_message(msgid, list_name, page)
+        except BaseException:
+            fut.set_result(None)  # callers sharing this read get "unreadable", not a hang
+            raise
+        fut.set_result(meta)
+        return meta
+
+    def _lore_url(self, list_name: str, msgid: str, rest: str = "") -> str:
+        return f"https://{lore.LORE_HOST}/{list_name}/{lore.quote_msgid(msgid)}/{rest}"
+
+    async def _read_message(
+        self, msgid: str, list_name: str, page: Response | None
+    ) -> Metadata | None:
+        self.reads[msgid] += 1
+        if page is None:
+            page = await self.fetch(self._lore_url(list_name, msgid))
+            if page.error or page.status != 200:
+                return None
+        h = lore.parse_message_page(page.body)
+        if h is None:
+            raw = await self.fetch(self._lore_url(list_name, msgid, "raw"))
+            if raw.error is None and raw.status == 200 and challenge.detect(raw) is None:
+                h = lore.parse_raw(raw.body)
+        if h is None:
+            return None
+        meta = lore.metadata(h)
+        if not lore.needs_series(meta):
+            return meta
+        thread_url = self._lore_url(list_name, h.msgid or msgid, "T/")
+        thread = await self.fetch(thread_url)
+        if thread.error or thread.status != 200 or challenge.detect(thread) is not None:
+            return meta
+        entries = lore.parse_thread(thread.body, thread.final_url)
+        cover_id, first_title = lore.find_cover(entries, meta.version, meta.total)
+        if cover_id and cover_id != msgid:
+            cover = await self.message(cover_id, list_name)
+            if cover is not None:
+                return lore.with_cover(meta, cover)
+        if first_title and meta.counter != 1:
+            return dataclasses.replace(meta, title=first_title)
+        return meta
+
+    # ------------------------------------------------------------ patchwork
+
+    async def _api(self, url: str) -> Any:
+        r = await self.fetch(url)
+        if r.error or r.status != 200:
+            return None
+        return patchwork.load_json(r.body)
+
+    async def _patchwork(self, resp: Response) -> _Outcome:
+        if patchwork.is_soft404(resp.body):
+            return _Outcome("dead", None, "soft-404: patchwork says no such patch")
+        loc = patchwork.locate(resp.final_url)
+        if loc is None:
+            return _Outcome("ok", generic.metadata(resp.body, resp.final_url, "text/html"))
+        api = f"https://{loc.host}/api/1.2"
+        if loc.item_type == "series" and loc.item_id is not None:
+            s = await self._api(f"{api}/series/{loc.item_id}/")
+            if isinstance(s, dict):
+                return _Outcome("ok", patchwork.api_series_metadata(s, canonical=resp.final_url))
+            return _Outcome("ok", generic.metadata(resp.body, resp.final_url, "text/html"))
+        page = patchwork.parse_page(resp.body)
+        meta = patchwork.page_metadata(page, canonical=resp.final_url)
+        need_version = not patchwork.version_known(page)
+        need_series = lore.needs_series(meta)
+        if not (need_version or need_series or meta.author_email is None):
+            return _Outcome("ok", meta)
+        plural = "covers" if loc.item_type == "cover" else "patches"
+        item: Any = None
+        if loc.item_id is not None:
+            item = await self._api(f"{api}/{plural}/{loc.item_id}/")
+        elif meta.msgid:
+            found = await self._api(f"{api}/{plural}/?msgid={quote(meta.msgid, safe='@')}")
+            item = found[0] if isinstance(found, list) and found else None
+        if not isinstance(item, dict):
+            return _Outcome("ok", meta)
+        from_api = patchwork.api_item_metadata(item, canonical=resp.final_url)
+        meta = dataclasses.replace(
+            meta,
+            version=from_api.version if need_version else meta.version,
+            author_email=meta.author_email or from_api.author_email,
+            author_name=meta.author_name or from_api.author_name,
+            msgid=meta.msgid or from_api.msgid,
+        )
+        series = item.get("series") or []
+        if need_series and series and isinstance(series[0], dict) and series[0].get("id"):
+            s = await self._api(f"{api}/series/{series[0]['id']}/")
+            if isinstance(s, dict):
+                meta = patchwork.merge_series(
+                    meta, patchwork.api_series_metadata(s, canonical=None)
+                )
+        return _Outcome("ok", meta)

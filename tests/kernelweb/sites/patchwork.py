@@ -1,0 +1,256 @@
+"""Patchwork (patchwork.kernel.org, patches.linaro.org, patchwork.ozlabs.org): HTML and REST API.
+
+Web pages ``/project/<p>/{patch,cover}/<msgid>/`` (numeric ``/patch/N/`` and
+``/cover/N/`` redirect there), ``<title>NAME - Patchwork</title>``, ``<h1>``,
+``table#patch-meta`` and ``div.submission-message > div.meta``.  REST API
+``/api/1.2/{patches,covers,series}/<id>/`` and ``?msgid=`` lookups.  Names
+drop "PATCH" and join the other bracket words with commas: ``[v3,0/2] Title``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import parse_qs, unquote
+
+from tests.kernelweb.http import WebRequest, WebResponse
+from tests.kernelweb.sites.common import as_json, esc, not_found, page, qmid, redirect
+from tests.kernelweb.world import Message, PatchworkItem, PatchworkSeries, World
+
+_BRACKET = re.compile(r"^\s*\[([^\]]*)\]\s*")
+
+
+def pw_name(subject: str) -> str:
+    """``[RFC PATCH v3 net-next 0/7] Title`` -> ``[RFC,v3,net-next,0/7] Title``."""
+    rest = subject
+    if rest.lower().startswith("re:"):
+        rest = rest[3:].lstrip()
+    toks: list[str] = []
+    while True:
+        m = _BRACKET.match(rest)
+        if not m:
+            break
+        rest = rest[m.end() :]
+        for t in re.sub(r"(?i)patch(v\d+)", r"PATCH \1", m.group(1)).split():
+            if t.lower() != "patch":
+                toks.append(t)
+    return (f"[{','.join(toks)}] " if toks else "") + rest
+
+
+_AP_MONTHS = [
+    "Jan.",
+    "Feb.",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "Aug.",
+    "Sept.",
+    "Oct.",
+    "Nov.",
+    "Dec.",
+]
+
+
+def django_date(d: dt.datetime) -> str:
+    """Django's default DATETIME_FORMAT ``N j, Y, P`` of the naive UTC time patchwork stores."""
+    u = d.astimezone(dt.UTC)
+    if (u.hour, u.minute) == (0, 0):
+        clock = "midnight"
+    elif (u.hour, u.minute) == (12, 0):
+        clock = "noon"
+    else:
+        h12 = u.hour % 12 or 12
+        clock = f"{h12}{f':{u.minute:02d}' if u.minute else ''} {'a.m.' if u.hour < 12 else 'p.m.'}"
+    return f"{_AP_MONTHS[u.month - 1]} {u.day}, {u.year}, {clock}"
+
+
+def _utc(d: dt.datetime) -> str:
+    return d.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def handle(world: World, req: WebRequest) -> WebResponse:
+    host = req.host.lower()
+    segs = [unquote(s) for s in req.path.split("/")[1:]]
+    if segs and segs[0] == "api":
+        return _api(world, host, segs[1:], req.query)
+    if len(segs) >= 2 and segs[0] in ("patch", "cover") and segs[1].isdigit():
+        n = int(segs[1])
+        item = world.patchwork.get((host, n))
+        if (host, n) in world.soft404_patchwork:
+            return _soft404()
+        if item is None or item.type != segs[0]:
+            return not_found()
+        return redirect(f"/project/{item.project}/{item.type}/{qmid(item.msgid)}/", 301)
+    if len(segs) >= 4 and segs[0] == "project" and segs[2] in ("patch", "cover"):
+        if len(segs) == 4:
+            return redirect(req.path + "/", 301)
+        item = _by_msgid(world, host, segs[3])
+        if item is None or item.type != segs[2] or item.project != segs[1]:
+            return not_found()
+        if (host, item.id) in world.soft404_patchwork:
+            return _soft404()
+        return page(item_html(world, item))
+    if len(segs) >= 3 and segs[0] == "project" and segs[2] == "list":
+        sid = parse_qs(req.query).get("series", [""])[0]
+        s = world.patchwork_series.get((host, int(sid))) if sid.isdigit() else None
+        if s is None:
+            return page(
+                "<html><head><title>Patchwork</title></head><body><h1>Patches</h1>"
+                "<p>No patches to display</p></body></html>"
+            )
+        return page(_series_html(world, s))
+    return not_found()
+
+
+def _soft404() -> WebResponse:
+    return page(
+        '<html><head><title>Patchwork</title></head><body><div id="content">'
+        "<h1>No such patch</h1><p>The patch you requested does not exist.</p>"
+        "</div></body></html>"
+    )
+
+
+def _by_msgid(world: World, host: str, msgid: str) -> PatchworkItem | None:
+    return world.pw_by_msgid(host, msgid.strip("<>"))
+
+
+def item_html(world: World, item: PatchworkItem) -> str:
+    m = world.messages[item.msgid]
+    s = world.patchwork_series.get((item.host, item.series_id or -1))
+    name = pw_name(m.subject)
+    series_row = ""
+    if s is not None:
+        series_row = (
+            f'<tr><th>Series</th><td><a href="/project/{s.project}/list/?series={s.id}">'
+            f'{esc(s.name)}</a> | <a href="/series/{s.id}/mbox/">download</a></td></tr>'
+        )
+    headers = (
+        f"From: {esc(m.from_header)}\nSubject: {esc(m.subject)}\n"
+        f"Date: {m.date.strftime('%a, %d %b %Y %H:%M:%S %z')}\nMessage-ID: &lt;{esc(m.msgid)}&gt;\n"
+    )
+    h2 = "Message" if item.type == "cover" else "Commit Message"
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">'
+        f"<title>{esc(name)} - Patchwork</title>"
+        '<link rel="stylesheet" type="text/css" href="/static/css/style.css"/></head><body>'
+        '<nav class="navbar navbar-inverse navbar-static-top"><div class="navbar-header">'
+        f'<a class="navbar-brand" href="/">Patchwork</a> <a href="/project/{item.project}/list/">'
+        f'{esc(item.project)}</a></div></nav><div id="content" class="container-fluid">'
+        f'<div class="patch-header"><h1>{esc(name)}</h1></div>'
+        f'<table id="patch-meta" class="patch-meta" data-submission-type="{item.type}" '
+        f'data-submission-id="{item.id}"><tr><th>Message ID</th>'
+        f'<td>{esc(m.msgid)} (<a href="https://lore.kernel.org/r/{qmid(m.msgid)}">mailing '
+        "list archive</a>)</td></tr>"
+        "<tr><th>State</th><td>Accepted</td></tr>"
+        '<tr><th>Headers</th><td><button id="toggle-patch-headers">show</button>'
+        f'<div id="patch-headers" class="patch-headers" style="display:none;"><pre>{headers}'
+        f"</pre></div></td></tr>{series_row}</table>"
+        f'<div class="submission-message"><h2>{h2}</h2><div class="meta">'
+        f'<span><a href="/project/{item.project}/list/?submitter=4242">{esc(m.from_name)}</a>'
+        f'</span> <span class="message-date">{django_date(m.date)}'
+        f' UTC</span></div><pre class="content">{esc(m.body)}</pre></div></div></body></html>'
+    )
+
+
+def _series_html(world: World, s: PatchworkSeries) -> str:
+    items = [world.patchwork[(s.host, pid)] for pid in s.patch_ids]
+    rows = "".join(
+        f'<tr><td><a href="/project/{s.project}/patch/{qmid(it.msgid)}/">'
+        f"{esc(pw_name(world.messages[it.msgid].subject))}</a></td></tr>"
+        for it in items
+    )
+    return (
+        f"<html><head><title>{esc(s.project)} - Patchwork</title></head><body>"
+        f'<table class="patch-list" id="patch-list">{rows}</table></body></html>'
+    )
+
+
+# ---------------------------------------------------------------- REST API
+
+
+def _base(host: str) -> str:
+    return f"https://{host}"
+
+
+def _series_ref(world: World, s: PatchworkSeries) -> dict[str, object]:
+    b = _base(s.host)
+    return {
+        "id": s.id,
+        "url": f"{b}/api/1.2/series/{s.id}/",
+        "web_url": f"{b}/project/{s.project}/list/?series={s.id}",
+        "date": _utc(s.date),
+        "name": s.name,
+        "version": s.version,
+        "mbox": f"{b}/series/{s.id}/mbox/",
+    }
+
+
+def item_json(world: World, item: PatchworkItem) -> dict[str, object]:
+    m: Message = world.messages[item.msgid]
+    b = _base(item.host)
+    plural = "patches" if item.type == "patch" else "covers"
+    s = world.patchwork_series.get((item.host, item.series_id or -1))
+    return {
+        "id": item.id,
+        "url": f"{b}/api/1.2/{plural}/{item.id}/",
+        "web_url": f"{b}/project/{item.project}/{item.type}/{qmid(m.msgid)}/",
+        "project": {
+            "id": 1,
+            "name": item.project,
+            "link_name": item.project,
+            "list_email": f"{item.project}@vger.kernel.org",
+        },
+        "msgid": f"<{m.msgid}>",
+        "list_archive_url": f"https://lore.kernel.org/r/{qmid(m.msgid)}",
+        "date": _utc(m.date),
+        "name": pw_name(m.subject),
+        "submitter": {"id": 4242, "name": m.from_name, "email": m.from_email},
+        "series": [_series_ref(world, s)] if s else [],
+        "mbox": f"{b}/project/{item.project}/{item.type}/{qmid(m.msgid)}/mbox/",
+    }
+
+
+def series_json(world: World, s: PatchworkSeries) -> dict[str, object]:
+    d = _series_ref(world, s)
+    cover = world.patchwork.get((s.host, s.cover_id)) if s.cover_id else None
+    d["total"] = s.total
+    d["received_total"] = len(s.patch_ids)
+    d["submitter"] = {"id": 4242, "name": s.submitter[0], "email": s.submitter[1]}
+    d["cover_letter"] = None
+    if cover is not None:
+        cj = item_json(world, cover)
+        d["cover_letter"] = {k: cj[k] for k in ("id", "url", "web_url", "msgid", "date", "name")}
+    keep = ("id", "url", "web_url", "msgid", "date", "name", "mbox")
+    d["patches"] = [
+        {k: v for k, v in item_json(world, world.patchwork[(s.host, pid)]).items() if k in keep}
+        for pid in s.patch_ids
+    ]
+    return d
+
+
+def _api(world: World, host: str, segs: list[str], query: str) -> WebResponse:
+    if segs and re.fullmatch(r"\d+\.\d+", segs[0]):
+        segs = segs[1:]
+    segs = [s for s in segs if s]
+    if not segs or segs[0] not in ("patches", "covers", "series"):
+        return as_json({"detail": "Not found."}, 404)
+    kind = segs[0]
+    if len(segs) == 1:
+        msgid = parse_qs(query).get("msgid", [""])[0].strip("<>")
+        if kind == "series" or not msgid:
+            return as_json([])
+        item = world.pw_by_msgid(host, msgid)
+        want = "patch" if kind == "patches" else "cover"
+        return as_json([item_json(world, item)] if item and item.type == want else [])
+    if not segs[1].isdigit():
+        return as_json({"detail": "Not found."}, 404)
+    n = int(segs[1])
+    if kind == "series":
+        s = world.patchwork_series.get((host, n))
+        return as_json(series_json(world, s)) if s else as_json({"detail": "Not found."}, 404)
+    item = world.patchwork.get((host, n))
+    if item is None or item.type != ("patch" if kind == "patches" else "cover"):
+        return as_json({"detail": "Not found."}, 404)
+    return as_json(item_json(world, item))
