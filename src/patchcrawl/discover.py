@@ -52,7 +52,5 @@ def find_markdown(paths: Sequence[str]) -> list[str]:
         else:
             raise UsageError(f"{p}: no such file or directory")
     if not out:
-        raise UsageError(
-            f"no markdown files (*.md, *.MD, *.markdown) found in: {', '.join(paths)}"
-        )
+        raise UsageError(f"no markdown files (*.md, *.MD, *.markdown) found in: {', '.join(paths)}")
     return out

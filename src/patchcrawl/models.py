@@ -290,7 +290,8 @@ class Ref:
     host: str | None
     msgid: str | None = None  # lore / patchwork-msgid / lwn-ml / msgid.link
     list_name: str | None = None  # lore list (``all``, ``lkml``, ``bpf``...), patchwork project
-    item_id: str | None = None  # patchwork numeric id, LWN article number, commit sha, lkml.org path
+    # patchwork numeric id, LWN article number, commit sha, lkml.org path
+    item_id: str | None = None
     item_type: str | None = None  # ``patch`` / ``cover`` / ``series`` / ``article`` / ``commit``...
     canonical: str | None = None  # canonical URL when it can be derived without fetching
     problem: str | None = None  # why it is malformed, for the malformed-url message

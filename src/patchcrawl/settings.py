@@ -45,7 +45,9 @@ class RemapRule:
         except re.error as exc:
             raise UsageError(f"--remap: bad regular expression {parts[0]!r}: {exc}") from None
         # lychee style $1 / ${1} / ${name} and Python style \1 all become \g<...>
-        repl = re.sub(r"\$\{(\w+)\}|\$(\d+)", lambda m: rf"\g<{m.group(1) or m.group(2)}>", parts[1])
+        repl = re.sub(
+            r"\$\{(\w+)\}|\$(\d+)", lambda m: rf"\g<{m.group(1) or m.group(2)}>", parts[1]
+        )
         repl = re.sub(r"\\(\d+)", r"\\g<\1>", repl)
         return cls(pattern, repl)
 
