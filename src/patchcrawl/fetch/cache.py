@@ -1,0 +1,314 @@
+"""The persistent response cache (diskcache, one SQLite file plus value files).
+
+Key: the normalised *original* URL, plus a discriminator when request headers
+that change the answer (Accept, Accept-Language) were sent.  Value: a plain
+tuple (status, headers, final URL, hop chain, fetch time, zlib-compressed body)
+so that renaming a class never invalidates a cache on disk.
+
+Only answers worth keeping are stored: 2xx, 3xx, 4xx except 429, i.e. 200s,
+redirects and 404/410.  Timeouts, connection errors, 5xx and 429 are transient
+and never cached, so one bad minute never turns into a week of "dead" links.
+
+diskcache is process-safe (SQLite with WAL), so two patchcrawl runs sharing a
+cache dir stay correct.  A corrupt cache (not a database, a truncated file) is
+reported once on stderr, moved aside and rebuilt; it never crashes a run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import sys
+import time
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import diskcache
+
+from patchcrawl.models import Hop, Response
+
+_FORMAT = 1
+_DB_NAME = "cache.db"
+# Request headers whose value changes the answer (they go into the cache key).
+VARY_HEADERS = ("accept", "accept-language")
+T = TypeVar("T")
+
+
+def normalize_url(url: str) -> str:
+    """Lowercase scheme and host, drop the default port and the fragment, ``/`` for an empty path.
+
+    Percent-encoding and the query are kept as written: lore message-ids are
+    case-sensitive and ``%2F`` is not ``/``.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme.lower()
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return url.strip()
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and not (
+        (scheme == "http" and port == 80) or (scheme == "https" and port == 443)
+    ):
+        host = f"{host}:{port}"
+    if parts.username or parts.password:
+        userinfo = parts.username or ""
+        if parts.password:
+            userinfo += ":" + parts.password
+        host = f"{userinfo}@{host}"
+    return urlunsplit((scheme, host, parts.path or "/", parts.query, ""))
+
+
+def cache_key(url: str, headers: Mapping[str, str] | None = None) -> str:
+    key = normalize_url(url)
+    if headers:
+        low = {k.lower(): v for k, v in headers.items()}
+        vary = [f"{h}={low[h]}" for h in VARY_HEADERS if h in low]
+        if vary:
+            key += "\n" + "\n".join(vary)
+    return key
+
+
+def cacheable(resp: Response) -> bool:
+    """Worth keeping: a real answer that is not transient (no 5xx, no 429, no error)."""
+    return (
+        resp.error is None and resp.status is not None and resp.status < 500 and resp.status != 429
+    )
+
+
+def _encode(resp: Response) -> tuple[Any, ...]:
+    hops = tuple((h.url, h.status, h.location, h.permanent) for h in resp.redirects)
+    return (
+        _FORMAT,
+        resp.status,
+        resp.headers,
+        resp.final_url,
+        hops,
+        resp.fetched_at,
+        zlib.compress(resp.body, 6),
+    )
+
+
+def _decode(url: str, value: Any) -> Response | None:
+    if not isinstance(value, tuple) or len(value) != 7 or value[0] != _FORMAT:
+        return None
+    _, status, headers, final_url, hops, fetched_at, body = value
+    return Response(
+        url=url,
+        final_url=final_url,
+        status=status,
+        headers=tuple((str(k), str(v)) for k, v in headers),
+        body=zlib.decompress(body),
+        redirects=tuple(Hop(*h) for h in hops),
+        from_cache=True,
+        fetched_at=fetched_at,
+        attempts=0,
+    )
+
+
+class ResponseCache:
+    """Responses by original URL, on disk in ``directory`` (created when missing)."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+        self._reported = False
+        self._rebuilt = False
+        self._cache: diskcache.Cache | None = self._open()
+
+    # -------------------------------------------------------------- opening, repair
+
+    def _open(self) -> diskcache.Cache | None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self._report(f"cannot create cache dir {self.directory}: {exc}; caching disabled")
+            return None
+        for attempt in range(2):
+            try:
+                cache = diskcache.Cache(str(self.directory))
+                len(cache)  # touches the database: a corrupt file fails here
+                return cache
+            except (sqlite3.DatabaseError, OSError, ValueError) as exc:
+                if attempt:
+                    self._report(f"cache {self.directory} unusable ({exc}); caching disabled")
+                    return None
+                self._report(f"cache {self.directory} is corrupt ({exc}); rebuilding it")
+                self._move_aside()
+        return None
+
+    def _report(self, message: str) -> None:
+        if not self._reported:
+            self._reported = True
+            sys.stderr.write(f"patchcrawl: {message}\n")
+            sys.stderr.flush()
+
+    def _move_aside(self) -> None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for name in (_DB_NAME, _DB_NAME + "-wal", _DB_NAME + "-shm"):
+            src = self.directory / name
+            if src.exists():
+                with contextlib.suppress(OSError):
+                    src.replace(self.directory / f"{name}.corrupt-{stamp}-{os.getpid()}")
+
+    def _rebuild(self, exc: BaseException) -> None:
+        if self._cache is not None:
+            with contextlib.suppress(Exception):
+                self._cache.close()
+        self._cache = None
+        if self._rebuilt:
+            self._report(f"cache {self.directory} failed again ({exc}); caching disabled")
+            return
+        self._rebuilt = True
+        self._report(f"cache {self.directory} is corrupt ({exc}); rebuilding it")
+        self._move_aside()
+        self._cache = self._open()
+
+    def _safe(self, op: Callable[[diskcache.Cache], T], default: T) -> T:
+        for _ in range(2):
+            cache = self._cache
+            if cache is None:
+                return default
+            try:
+                return op(cache)
+            except (sqlite3.DatabaseError, OSError) as exc:
+                self._rebuild(exc)
+        return default
+
+    # -------------------------------------------------------------- the API
+
+    @property
+    def enabled(self) -> bool:
+        return self._cache is not None
+
+    def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response | None:
+        """The stored answer for ``url`` (any age), ``from_cache=True``; None on a miss."""
+        key = cache_key(url, headers)
+        value = self._safe(lambda c: c.get(key), None)
+        if value is None:
+            return None
+        try:
+            return _decode(url, value)
+        except (zlib.error, TypeError, ValueError):
+            self._safe(lambda c: c.delete(key), False)
+            return None
+
+    def put(self, resp: Response, headers: Mapping[str, str] | None = None) -> bool:
+        """Store ``resp`` under its original URL when it is worth keeping."""
+        if not cacheable(resp):
+            return False
+        key = cache_key(resp.url, headers)
+        value = _encode(resp)
+        return bool(self._safe(lambda c: c.set(key, value), False))
+
+    def touch(self, url: str, headers: Mapping[str, str] | None, fetched_at: float) -> None:
+        """A 304 confirmed the entry: make it fresh again."""
+        key = cache_key(url, headers)
+        value = self._safe(lambda c: c.get(key), None)
+        if isinstance(value, tuple) and len(value) == 7:
+            fresh = (*value[:5], fetched_at, value[6])
+            self._safe(lambda c: c.set(key, fresh), False)
+
+    def delete(self, url: str, headers: Mapping[str, str] | None = None) -> bool:
+        key = cache_key(url, headers)
+        return bool(self._safe(lambda c: c.delete(key), False))
+
+    def __len__(self) -> int:
+        return self._safe(lambda c: len(c), 0)
+
+    def items(self) -> Iterator[tuple[str, float]]:
+        """(key, fetched_at) of every entry."""
+        cache = self._cache
+        if cache is None:
+            return
+        try:
+            for key in list(cache.iterkeys()):
+                value = cache.get(key)
+                if isinstance(value, tuple) and len(value) == 7:
+                    yield key, float(value[5])
+                elif value is not None:
+                    yield key, 0.0
+        except (sqlite3.DatabaseError, OSError) as exc:
+            self._rebuild(exc)
+
+    def close(self) -> None:
+        if self._cache is not None:
+            with contextlib.suppress(Exception):
+                self._cache.close()
+            self._cache = None
+
+    def __enter__(self) -> ResponseCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# ------------------------------------------------------------------ CLI helpers
+
+
+def _disk_bytes(directory: Path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(directory):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += (Path(root) / name).stat().st_size
+    return total
+
+
+def cache_stats(directory: str | os.PathLike[str]) -> dict[str, Any]:
+    """``{"directory", "entries", "bytes", "oldest", "newest"}`` (times: epoch seconds or None)."""
+    path = Path(directory)
+    out: dict[str, Any] = {
+        "directory": str(path),
+        "entries": 0,
+        "bytes": 0,
+        "oldest": None,
+        "newest": None,
+    }
+    if not (path / _DB_NAME).exists():
+        out["bytes"] = _disk_bytes(path) if path.exists() else 0
+        return out
+    with ResponseCache(path) as cache:
+        times = [t for _, t in cache.items()]
+        out["entries"] = len(times)
+        if times:
+            out["oldest"] = min(times)
+            out["newest"] = max(times)
+    out["bytes"] = _disk_bytes(path)
+    return out
+
+
+def cache_prune(directory: str | os.PathLike[str], max_age: float) -> int:
+    """Remove entries fetched more than ``max_age`` seconds ago; return how many."""
+    path = Path(directory)
+    if not (path / _DB_NAME).exists():
+        return 0
+    cutoff = time.time() - max_age
+    removed = 0
+    with ResponseCache(path) as cache:
+        old = [key for key, t in cache.items() if t < cutoff]
+        c = cache._cache
+        if c is None:
+            return 0
+        for key in old:
+            if c.delete(key):
+                removed += 1
+    return removed
+
+
+def cache_clear(directory: str | os.PathLike[str]) -> int:
+    """Remove every entry; return how many there were."""
+    path = Path(directory)
+    if not (path / _DB_NAME).exists():
+        return 0
+    with ResponseCache(path) as cache:
+        c = cache._cache
+        if c is None:
+            return 0
+        return int(c.clear())

@@ -1,0 +1,325 @@
+"""ResponseCache and the Fetcher's use of it: freshness, offline, revalidation, corruption."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from patchcrawl.fetch import (
+    ResponseCache,
+    cache_clear,
+    cache_key,
+    cache_prune,
+    cache_stats,
+    normalize_url,
+)
+from patchcrawl.models import Hop, Response
+from tests.conftest import web_settings
+from tests.fetchutil import fetch
+from tests.kernelweb.http import WebResponse
+from tests.kernelweb.server import Fault, KernelWeb
+
+LORE = "https://lore.kernel.org"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_normalize_url() -> None:
+    assert normalize_url("HTTPS://Lore.Kernel.ORG:443/all/X@y/#frag") == (
+        "https://lore.kernel.org/all/X@y/"
+    )
+    assert normalize_url("http://lwn.net") == "http://lwn.net/"
+    assert normalize_url("http://lwn.net:8080/a?b=%2F") == "http://lwn.net:8080/a?b=%2F"
+    assert cache_key("https://x.org/a", {"Accept": "application/json"}) != cache_key(
+        "https://x.org/a"
+    )
+    assert cache_key("https://x.org/a", {"user-agent": "z"}) == cache_key("https://x.org/a")
+
+
+def test_second_run_within_max_age_sends_nothing(kernelweb: KernelWeb, tmp_path: Path) -> None:
+    kernelweb.page(f"{LORE}/all/m/", "message")
+    kernelweb.redirect(f"{LORE}/r/m", f"{LORE}/all/m/", 302)
+    s = web_settings(kernelweb, tmp_path / "c")
+    urls = (f"{LORE}/r/m", f"{LORE}/nothing")
+    first, f1 = fetch(s, *urls)
+    assert f1.stats.requests == 3 and not any(r.from_cache for r in first)
+    kernelweb.clear_log()
+    second, f2 = fetch(s, *urls)
+    assert kernelweb.count == 0 and f2.stats.requests == 0
+    assert f2.stats.from_cache == 2
+    assert all(r.from_cache for r in second)
+    assert second[0].body == b"message" and second[0].final_url == f"{LORE}/all/m/"
+    assert second[0].redirects == first[0].redirects
+    assert second[1].status == 404  # a 404 is a real answer and is cached
+    assert second[0].fetched_at == pytest.approx(first[0].fetched_at)
+
+
+def test_use_cache_false_bypasses_reading(kernelweb: KernelWeb, tmp_path: Path) -> None:
+    s = web_settings(kernelweb, tmp_path)
+    fetch(s, f"{LORE}/x")
+
+    async def go() -> Response:
+        from patchcrawl.fetch import Fetcher
+
+        async with Fetcher(s) as f:
+            return await f.get(f"{LORE}/x", use_cache=False)
+
+    from tests.fetchutil import run
+
+    r = run(go())
+    assert not r.from_cache and kernelweb.count == 2
+
+
+def test_offline_answers_from_cache_only(kernelweb: KernelWeb, tmp_path: Path) -> None:
+    kernelweb.page(f"{LORE}/a", "A")
+    fetch(web_settings(kernelweb, tmp_path, max_age=0.0), f"{LORE}/a")
+    kernelweb.clear_log()
+    s = web_settings(kernelweb, tmp_path, offline=True, max_age=0.0)  # any age is fine offline
+    (a, b), f = fetch(s, f"{LORE}/a", f"{LORE}/b")
+    assert kernelweb.count == 0 and f.stats.requests == 0
+    assert a.status == 200 and a.from_cache and a.body == b"A"
+    assert b.error == "offline-miss" and b.status is None
+
+
+def test_offline_without_cache_dir(kernelweb: KernelWeb) -> None:
+    (r,), _ = fetch(web_settings(kernelweb, offline=True), f"{LORE}/a")
+    assert r.error == "offline-miss" and kernelweb.count == 0
+
+
+def test_stale_entry_revalidated_with_etag(kernelweb: KernelWeb, tmp_path: Path) -> None:
+    kernelweb.page(f"{LORE}/all/e/", "etagged")
+    kernelweb.redirect(f"{LORE}/r/e", f"{LORE}/all/e/", 302)
+    (first,), _ = fetch(web_settings(kernelweb, tmp_path), f"{LORE}/r/e")
+    etag = first.header("etag")
+    assert etag
+    time.sleep(0.01)
+    kernelweb.clear_log()
+    (r,), f = fetch(web_settings(kernelweb, tmp_path, max_age=0.0), f"{LORE}/r/e")
+    assert r.status == 200 and r.body == b"etagged" and r.from_cache
+    assert f.stats.revalidated == 1 and f.stats.requests == 2
+    final = kernelweb.requests_to(f"{LORE}/all/e/")
+    assert final[0].headers["if-none-match"] == etag and final[0].status == 304
+    assert "if-none-match" not in kernelweb.requests_to(f"{LORE}/r/e")[0].headers
+    assert r.fetched_at > first.fetched_at
+    # the 304 refreshed the stored time: within max_age now, no request at all
+    kernelweb.clear_log()
+    (again,), f3 = fetch(web_settings(kernelweb, tmp_path, max_age=60.0), f"{LORE}/r/e")
+    assert f3.stats.requests == 0 and again.from_cache
+
+
+def test_stale_entry_revalidated_with_last_modified(kernelweb: KernelWeb, tmp_path: Path) -> None:
+    kernelweb.etags = False
+    lm = "Wed, 01 Jan 2025 00:00:00 GMT"
+    kernelweb.page(f"{LORE}/lm", "dated", last_modified=lm)
+    fetch(web_settings(kernelweb, tmp_path), f"{LORE}/lm")
+    (r,), f = fetch(web_settings(kernelweb, tmp_path, max_age=0.0), f"{LORE}/lm")
+    second = kernelweb.requests_to(f"{LORE}/lm")[1]
+    assert second.headers["if-modified-since"] == lm and second.status == 304
+    assert r.body == b"dated" and f.stats.revalidated == 1
+
+
+def test_stale_entry_replaced_when_changed(kernelweb: KernelWeb, tmp_path: Path) -> None:
+    kernelweb.page(f"{LORE}/v", "one")
+    fetch(web_settings(kernelweb, tmp_path), f"{LORE}/v")
+    kernelweb.page(f"{LORE}/v", "two")
+    (r,), f = fetch(web_settings(kernelweb, tmp_path, max_age=0.0), f"{LORE}/v")
+    assert r.body == b"two" and not r.from_cache and f.stats.revalidated == 0
+    (r2,), _ = fetch(web_settings(kernelweb, tmp_path, offline=True), f"{LORE}/v")
+    assert r2.body == b"two"
+
+
+@pytest.mark.parametrize(
+    "fault", [Fault(status=503, times=1), Fault(status=429, times=1), Fault(reset=True, times=1)]
+)
+def test_transient_failures_not_cached(kernelweb: KernelWeb, tmp_path: Path, fault: Fault) -> None:
+    kernelweb.page(f"{LORE}/t", "fine")
+    kernelweb.fault(f"{LORE}/t", fault)
+    (r,), _ = fetch(web_settings(kernelweb, tmp_path, retries=0), f"{LORE}/t")
+    assert r.status != 200
+    with ResponseCache(tmp_path) as c:
+        assert len(c) == 0
+    (r2,), f = fetch(web_settings(kernelweb, tmp_path, retries=0), f"{LORE}/t")
+    assert r2.status == 200 and f.stats.requests == 1
+
+
+def test_timeout_not_cached(kernelweb: KernelWeb, tmp_path: Path) -> None:
+    kernelweb.fault(f"{LORE}/slow", delay=0.5, times=1)
+    (r,), _ = fetch(web_settings(kernelweb, tmp_path, retries=0, timeout=0.1), f"{LORE}/slow")
+    assert r.error == "timeout"
+    with ResponseCache(tmp_path) as c:
+        assert c.get(f"{LORE}/slow") is None
+
+
+def test_410_and_redirect_errors(kernelweb: KernelWeb, tmp_path: Path) -> None:
+    kernelweb.fail(f"{LORE}/gone", 410)
+    kernelweb.redirect(f"{LORE}/l1", f"{LORE}/l2")
+    kernelweb.redirect(f"{LORE}/l2", f"{LORE}/l1")
+    fetch(web_settings(kernelweb, tmp_path), f"{LORE}/gone", f"{LORE}/l1")
+    with ResponseCache(tmp_path) as c:
+        gone = c.get(f"{LORE}/gone")
+        assert gone is not None and gone.status == 410
+        assert c.get(f"{LORE}/l1") is None  # a loop is an error, not an answer
+
+
+def test_stale_if_error(kernelweb: KernelWeb, tmp_path: Path) -> None:
+    kernelweb.page(f"{LORE}/s", "old")
+    fetch(web_settings(kernelweb, tmp_path), f"{LORE}/s")
+    kernelweb.fail(f"{LORE}/s", 503)
+    (r,), _ = fetch(web_settings(kernelweb, tmp_path, max_age=0.0, retries=0), f"{LORE}/s")
+    assert r.status == 200 and r.body == b"old" and r.from_cache
+
+
+def test_accept_header_is_part_of_the_key(kernelweb: KernelWeb, tmp_path: Path) -> None:
+    s = web_settings(kernelweb, tmp_path)
+
+    async def go() -> None:
+        from patchcrawl.fetch import Fetcher
+
+        async with Fetcher(s) as f:
+            await f.get(f"{LORE}/api", headers={"Accept": "application/json"})
+            await f.get(f"{LORE}/api")
+            await f.get(f"{LORE}/api", headers={"Accept": "application/json"})
+
+    from tests.fetchutil import run
+
+    run(go())
+    assert kernelweb.count == 2
+    assert kernelweb.log[0].headers["accept"] == "application/json"
+
+
+def test_garbage_cache_db_is_rebuilt(
+    kernelweb: KernelWeb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = tmp_path / "c"
+    d.mkdir()
+    (d / "cache.db").write_bytes(b"this is not a database at all" * 100)
+    (d / "junk.txt").write_text("garbage")
+    kernelweb.page(f"{LORE}/a", "A")
+    (r,), _ = fetch(web_settings(kernelweb, d), f"{LORE}/a")
+    assert r.status == 200
+    err = capsys.readouterr().err
+    assert err.count("corrupt") == 1
+    (r2,), f = fetch(web_settings(kernelweb, d), f"{LORE}/a")
+    assert r2.from_cache and f.stats.requests == 0
+    assert any(p.name.startswith("cache.db.corrupt-") for p in d.iterdir())
+
+
+def test_truncated_cache_db_is_rebuilt(
+    kernelweb: KernelWeb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = tmp_path / "c"
+    fetch(web_settings(kernelweb, d), *[f"{LORE}/n{i}" for i in range(50)])
+    db = d / "cache.db"
+    for extra in ("cache.db-wal", "cache.db-shm"):
+        (d / extra).unlink(missing_ok=True)
+    raw = db.read_bytes()
+    db.write_bytes(raw[: len(raw) // 3])
+    kernelweb.clear_log()
+    rs, _ = fetch(web_settings(kernelweb, d), *[f"{LORE}/n{i}" for i in range(50)])
+    assert all(r.status == 404 for r in rs)
+    err = capsys.readouterr().err
+    assert err.count("patchcrawl:") == 1 and "rebuilding" in err
+    # rebuilt and usable: the second run filled it again
+    (r,), f = fetch(web_settings(kernelweb, d), f"{LORE}/n7")
+    assert r.from_cache and f.stats.requests == 0
+    assert cache_stats(d)["entries"] == 50
+
+
+def test_corrupt_value_is_a_miss(tmp_path: Path) -> None:
+    with ResponseCache(tmp_path) as c:
+        c._cache.set(cache_key("https://x.org/"), ("not", "a", "valid", "entry"))  # type: ignore[union-attr]
+        assert c.get("https://x.org/") is None
+        c._cache.set(cache_key("https://y.org/"), (1, 200, (), "u", (), 0.0, b"not zlib"))  # type: ignore[union-attr]
+        assert c.get("https://y.org/") is None
+
+
+def _resp(url: str, fetched_at: float, status: int = 200) -> Response:
+    return Response(
+        url=url,
+        final_url=url + "final/",
+        status=status,
+        headers=(("content-type", "text/html"),),
+        body=b"<html>" + url.encode() * 50,
+        redirects=(Hop(url, 301, url + "final/", True),),
+        fetched_at=fetched_at,
+    )
+
+
+def test_cache_roundtrip_stats_prune_clear(tmp_path: Path) -> None:
+    now = time.time()
+    with ResponseCache(tmp_path / "c") as c:
+        for i in range(10):
+            assert c.put(_resp(f"https://x.org/{i}/", now - i * 3600))
+        assert not c.put(_resp("https://x.org/503/", now, status=503))
+        got = c.get("https://x.org/3/")
+        assert got is not None and got.from_cache and got.redirects[0].permanent
+        assert got.body == _resp("https://x.org/3/", 0).body
+    st = cache_stats(tmp_path / "c")
+    assert st["entries"] == 10 and st["bytes"] > 0
+    assert st["newest"] == pytest.approx(now) and st["oldest"] == pytest.approx(now - 9 * 3600)
+    assert cache_prune(tmp_path / "c", 4.5 * 3600) == 5
+    assert cache_stats(tmp_path / "c")["entries"] == 5
+    assert cache_clear(tmp_path / "c") == 5
+    assert cache_stats(tmp_path / "c")["entries"] == 0
+    assert cache_stats(tmp_path / "missing") == {
+        "directory": str(tmp_path / "missing"),
+        "entries": 0,
+        "bytes": 0,
+        "oldest": None,
+        "newest": None,
+    }
+    assert cache_prune(tmp_path / "missing", 1) == 0 and cache_clear(tmp_path / "missing") == 0
+    assert not (tmp_path / "missing").exists()
+
+
+_CHILD = textwrap.dedent(
+    """
+    import asyncio, sys
+    from patchcrawl.fetch import Fetcher
+    from patchcrawl.settings import RemapRule, Settings
+    rule, cache_dir = sys.argv[1], sys.argv[2]
+    s = Settings(remap=(RemapRule.parse(rule),), cache_dir=cache_dir, host_interval=0.0,
+                 host_concurrency=8, timeout=5.0)
+    async def main():
+        async with Fetcher(s) as f:
+            rs = await asyncio.gather(*(f.get(f"https://lore.kernel.org/p/{i}") for i in range(60)))
+        assert all(r.status == 200 and r.body == f"page {i}".encode() for i, r in enumerate(rs))
+        print(f.stats.requests, f.stats.from_cache)
+    asyncio.run(main())
+    """
+)
+
+
+def test_two_processes_share_one_cache_dir(kernelweb: KernelWeb, tmp_path: Path) -> None:
+    for i in range(60):
+        kernelweb.route(f"{LORE}/p/{i}", WebResponse(200, {}, f"page {i}".encode()))
+    kernelweb.latency = 0.005
+    d = tmp_path / "shared"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + str(ROOT)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CHILD, kernelweb.remap_rule(), str(d)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=60) for p in procs]
+    for p, (_out, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err
+        assert "corrupt" not in err
+    with ResponseCache(d) as c:
+        assert len(c) == 60
+        for i in range(60):
+            got = c.get(f"{LORE}/p/{i}")
+            assert got is not None and got.body == f"page {i}".encode()
+    kernelweb.clear_log()
+    rs, f = fetch(web_settings(kernelweb, d), *[f"{LORE}/p/{i}" for i in range(60)])
+    assert f.stats.requests == 0 and all(r.from_cache for r in rs)
