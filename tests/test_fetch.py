@@ -84,6 +84,12 @@ def test_host_concurrency_cap_and_global_cap() -> None:
         assert peak <= 4
 
 
+def _server_span(web: KernelWeb, host: str) -> float:
+    """Time between the first and the last request the server saw for ``host``."""
+    starts = sorted(r.start for r in web.requests_for_host(host))
+    return starts[-1] - starts[0]
+
+
 def test_spacing_between_starts_is_kept(kernelweb: KernelWeb) -> None:
     s = web_settings(kernelweb, host_interval=0.06, host_concurrency=4)
     rec = StartRecorder()
@@ -91,7 +97,8 @@ def test_spacing_between_starts_is_kept(kernelweb: KernelWeb) -> None:
     fetch(s, *[f"{LORE}/s/{i}" for i in range(6)], on_event=rec)
     assert time.monotonic() - t0 >= 5 * 0.06 - 0.01
     assert rec.min_spacing("lore.kernel.org") >= 0.06 - 0.002
-    assert kernelweb.min_spacing("lore.kernel.org") >= 0.06 * 0.5  # server clock: jitter
+    # the server's clock shares the GIL with the client: check the overall span, not each gap
+    assert _server_span(kernelweb, "lore.kernel.org") >= 5 * 0.06 * 0.75
 
 
 def test_per_host_policy_override(kernelweb: KernelWeb) -> None:
@@ -108,7 +115,7 @@ def test_per_host_policy_override(kernelweb: KernelWeb) -> None:
     fetch(s, *urls, on_event=rec)
     assert kernelweb.max_in_flight("lwn.net") == 1
     assert rec.min_spacing("lwn.net") >= 0.05 - 0.002
-    assert kernelweb.min_spacing("lwn.net") >= 0.05 * 0.5
+    assert _server_span(kernelweb, "lwn.net") >= 3 * 0.05 * 0.75
     assert kernelweb.max_in_flight("lore.kernel.org") > 1
 
 
@@ -229,7 +236,7 @@ def test_retry_waits_for_its_host_slot(kernelweb: KernelWeb) -> None:
     assert kernelweb.max_in_flight("lore.kernel.org") == 1
     assert len(rec.starts["lore.kernel.org"]) == 5  # 4 + one retry
     assert rec.min_spacing("lore.kernel.org") >= 0.05 - 0.002
-    assert kernelweb.min_spacing("lore.kernel.org") >= 0.05 * 0.5
+    assert _server_span(kernelweb, "lore.kernel.org") >= 4 * 0.05 * 0.75
 
 
 # ---------------------------------------------------------------- timeouts, bodies

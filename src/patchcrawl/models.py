@@ -128,6 +128,8 @@ class Person:
     raw: str
     name: str | None
     email: str | None  # de-obfuscated (``-AT-`` -> ``@``); None when absent or unusable
+    # every usable address written (``Name <e1>/<e2>``), ``email`` first; () when none
+    emails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
