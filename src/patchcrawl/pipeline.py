@@ -11,7 +11,7 @@ import asyncio
 import datetime as _dt
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from patchcrawl import __version__
@@ -26,6 +26,7 @@ from patchcrawl.models import (
     Resolution,
     Summary,
 )
+from patchcrawl.progress import ProgressLike
 from patchcrawl.refs import classify
 from patchcrawl.settings import Settings
 
@@ -98,7 +99,7 @@ def _interleave_by_host(refs: Sequence[Ref]) -> list[Ref]:
 async def _resolve_unique(
     refs: Sequence[Ref],
     settings: Settings,
-    on_done: Callable[[], None],
+    progress: ProgressLike,
 ) -> tuple[dict[str, Resolution], int, int, bool]:
     """Resolve each unique fetchable ref once. Returns (fetch_url -> Resolution,
     requests, from_cache, network_down)."""
@@ -122,7 +123,8 @@ async def _resolve_unique(
                         return
                     assert ref.fetch_url is not None
                     results[ref.fetch_url] = await resolver.resolve(ref)
-                    on_done()
+                    progress.advance()
+                    progress.update(fetcher.stats)
 
             n_workers = max(1, min(len(refs), settings.max_concurrency * 2))
             await asyncio.gather(*(worker() for _ in range(n_workers)))
@@ -165,7 +167,7 @@ def check_documents(
         progress = make_progress(len(unique), settings.progress)
         try:
             by_fetch, requests, from_cache, network_down = asyncio.run(
-                _resolve_unique(list(unique.values()), settings, progress.advance)
+                _resolve_unique(list(unique.values()), settings, progress)
             )
         finally:
             progress.close()

@@ -12,10 +12,8 @@ import io
 import shutil
 from collections import Counter
 
-from rich import box
 from rich.console import Console
 from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 
 from patchcrawl.models import LINK_KINDS, Finding, Report
@@ -52,22 +50,25 @@ def _console(color: bool, width: int | None) -> tuple[Console, io.StringIO]:
     return console, buf
 
 
-def _findings_table(findings: list[Finding]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
-    table.add_column("where", no_wrap=True, justify="right")
-    table.add_column("severity", no_wrap=True)
-    table.add_column("code", no_wrap=True)
-    table.add_column("message", overflow="fold", ratio=3)
-    table.add_column("url", overflow="fold", ratio=2)
+def _findings_lines(findings: list[Finding]) -> list[Text]:
+    """One finding per entry, as linters print them: location, severity, code and message
+    on the first line, then the URL whole on its own line (never wrapped: terminals make
+    it clickable and it must survive copy and paste), then expected/actual when known."""
+    width = max((len(location(f)) for f in findings), default=0)
+    sev_width = max((len(f.severity) for f in findings), default=0)
+    code_width = max((len(f.code) for f in findings), default=0)
+    indent = " " * (2 + width + 2)
+    out: list[Text] = []
     for f in findings:
-        table.add_row(
-            Text(location(f)),
-            Text(f.severity, style=SEVERITY_STYLE.get(f.severity, "")),
-            Text(f.code, style="bold"),
-            Text(f.message),
-            Text(f.url or "", style="dim"),
-        )
-    return table
+        line = Text("  " + location(f).rjust(width) + "  ")
+        line.append(f.severity.ljust(sev_width), style=SEVERITY_STYLE.get(f.severity, ""))
+        line.append("  ")
+        line.append(f.code.ljust(code_width), style="bold")
+        line.append("  " + f.message)
+        out.append(line)
+        if f.url:
+            out.append(Text(indent + f.url, style="dim", no_wrap=True, overflow="ignore"))
+    return out
 
 
 def _file_heading(path: str, findings: list[Finding]) -> Text:
@@ -118,7 +119,8 @@ def render_terminal(report: Report, *, color: bool = False, width: int | None = 
             for line in _scan_file_lines(report, path):
                 console.print(Padding(line, (0, 0, 0, 2)))
         if findings:
-            console.print(_findings_table(findings))
+            for line in _findings_lines(findings):
+                console.print(line, soft_wrap=line.no_wrap is True)
         else:
             console.print(Padding(Text("no problems found", style="green"), (0, 0, 0, 2)))
         console.print()
