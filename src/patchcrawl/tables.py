@@ -149,24 +149,41 @@ class RawLink:
     form: str  # inline, image, html, autolink, bare
 
 
-def _parse_inline(s: str, lb: int) -> tuple[int, int, int, int, int] | None:
-    """``[text](dest "title")`` starting at ``s[lb] == '['``.
+def _match_brackets(s: str) -> dict[int, int]:
+    """For each ``[`` of *s* that has one, the index of its matching ``]``.
+
+    One pass with a stack, so that a line of thousands of unclosed brackets costs
+    linear time rather than a scan to the end of the line for each of them.
+    """
+    closers: dict[int, int] = {}
+    stack: list[int] = []
+    for bm in _BRACKETS.finditer(s):
+        ch = bm.group(0)
+        if ch == "[":
+            stack.append(bm.start())
+        elif ch == "]" and stack:
+            closers[stack.pop()] = bm.start()
+    return closers
+
+
+# CommonMark allows at most 32 levels of nested parentheses in a link destination;
+# the bound also keeps nested pathological brackets from costing quadratic time
+_MAX_DEST_PARENS = 32
+
+
+def _parse_inline(
+    s: str, lb: int, closers: dict[int, int]
+) -> tuple[int, int, int, int, int] | None:
+    """``[text](dest "title")`` starting at ``s[lb] == '['``; *closers* is
+    :func:`_match_brackets` of *s*.
 
     Returns (text_start, text_end, url_start, url_end, end) or None.
     """
     n = len(s)
-    depth = 0
-    for bm in _BRACKETS.finditer(s, lb):
-        ch = bm.group(0)
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-            if depth == 0:
-                j = bm.start()
-                break
-    else:
+    j_or_none = closers.get(lb)
+    if j_or_none is None:
         return None
+    j = j_or_none
     if j + 1 >= n or s[j + 1] != "(":
         return None
     k = j + 2
@@ -188,6 +205,8 @@ def _parse_inline(s: str, lb: int) -> tuple[int, int, int, int, int] | None:
                 continue
             if ch == "(":
                 par += 1
+                if par > _MAX_DEST_PARENS:
+                    return None
                 continue
             if ch == ")" and par:
                 par -= 1
@@ -229,6 +248,7 @@ def extract_links(s: str) -> list[RawLink]:
     out: list[RawLink] = []
     i = 0
     n = len(s)
+    closers: dict[int, int] | None = None  # computed on the first "[" only
     while True:
         m = _CAND.search(s, i)
         if m is None:
@@ -254,7 +274,9 @@ def extract_links(s: str) -> list[RawLink]:
             continue
         if c in "![":
             lb = p + len(tok) - 1
-            parsed = _parse_inline(s, lb)
+            if closers is None:
+                closers = _match_brackets(s)
+            parsed = _parse_inline(s, lb, closers)
             if parsed is None:
                 i = m.end()
                 continue
