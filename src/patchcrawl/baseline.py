@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from patchcrawl import __version__
-from patchcrawl.models import Document, Finding
+from patchcrawl.models import Document, Finding, RowIndex
 from patchcrawl.settings import UsageError
 
 SCHEMA = "patchcrawl.baseline/1"
@@ -71,6 +71,7 @@ class _Texts:
 
     def __init__(self, documents: Sequence[Document]) -> None:
         self._docs = {d.path: d for d in documents}
+        self._index: dict[str, RowIndex] = {}
         self._raw: dict[str, bytes | None] = {}
 
     def _raw_of(self, path: str) -> bytes | None:
@@ -88,10 +89,12 @@ class _Texts:
     def text(self, f: Finding) -> str:
         doc = self._docs.get(f.file)
         if doc is not None:
-            wanted = f.row_line
-            for row in doc.rows:
-                if row.line == wanted or (wanted is None and row.line <= f.line <= row.end_line):
-                    return doc.raw[row.start : row.end].decode("utf-8", errors="replace")
+            index = self._index.get(f.file)
+            if index is None:
+                index = self._index[f.file] = RowIndex(doc)
+            row = index.of(f)
+            if row is not None:
+                return doc.raw[row.start : row.end].decode("utf-8", errors="replace")
         raw = self._raw_of(f.file)
         if raw is None:
             return ""

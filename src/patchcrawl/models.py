@@ -16,6 +16,7 @@ Positions
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Literal
@@ -275,6 +276,28 @@ class Document:
     @property
     def rows(self) -> tuple[Row, ...]:
         return tuple(r for t in self.tables for r in t.rows)
+
+
+class RowIndex:
+    """Finds the row a finding belongs to in constant or logarithmic time.
+
+    Reports and the baseline look a row up for each finding; a scan of every row
+    per finding costs quadratic time on a document of thousands of rows.
+    """
+
+    def __init__(self, doc: Document) -> None:
+        self.rows = doc.rows
+        self._by_line = {r.line: r for r in self.rows}
+        self._starts = [r.line for r in self.rows]
+
+    def of(self, f: Finding) -> Row | None:
+        """The row ``f.row_line`` names, or, without one, the row whose lines hold ``f.line``."""
+        if f.row_line is not None:
+            return self._by_line.get(f.row_line)
+        i = bisect.bisect_right(self._starts, f.line) - 1
+        if i >= 0 and self.rows[i].line <= f.line <= self.rows[i].end_line:
+            return self.rows[i]
+        return None
 
 
 # --------------------------------------------------------------------------

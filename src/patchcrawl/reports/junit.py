@@ -16,7 +16,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from patchcrawl.models import Finding, LinkResult, Report, Row
+from patchcrawl.models import Finding, Report, Row, RowIndex
 from patchcrawl.reports._common import files_in_order, findings_by_file, links_by_file
 
 _MAX_NAME = 120
@@ -97,17 +97,7 @@ def _row_name(row: Row) -> str:
     return f"line {row.line}: {_short(title) or 'row'}"
 
 
-def _in_row(f: Finding, row: Row) -> bool:
-    if f.row_line is not None:
-        return f.row_line == row.line
-    return row.line <= f.line <= row.end_line
-
-
-def _not_checked(links: Sequence[LinkResult], row: Row | None) -> str | None:
-    mine = [lr for lr in links if row is None or lr.link.row_line == row.line]
-    if mine and any(lr.resolution.status == "not-checked" for lr in mine):
-        return "links not checked (offline or scan)"
-    return None
+_NOT_CHECKED = "links not checked (offline or scan)"
 
 
 def to_element(report: Report) -> ET.Element:
@@ -122,22 +112,35 @@ def to_element(report: Report) -> ET.Element:
         file_links = links.get(path, [])
         doc = docs.get(path)
         if doc is not None:
-            for row in doc.rows:
-                mine = [f for f in left if _in_row(f, row)]
-                left = [f for f in left if not _in_row(f, row)]
-                suite.case(_row_name(row), mine, skipped=_not_checked(file_links, row))
+            index = RowIndex(doc)
+            in_row: dict[int, list[Finding]] = {}
+            outside: list[Finding] = []
+            for f in left:
+                row_of = index.of(f)
+                if row_of is None:
+                    outside.append(f)
+                else:
+                    in_row.setdefault(row_of.line, []).append(f)
+            unchecked = {
+                lr.link.row_line for lr in file_links if lr.resolution.status == "not-checked"
+            }
+            for row in index.rows:
+                skip = _NOT_CHECKED if row.line in unchecked else None
+                suite.case(_row_name(row), in_row.get(row.line, []), skipped=skip)
+            left = outside
         # prose links (not in a table row) that have findings
+        at_link: dict[tuple[str | None, int, int], list[Finding]] = {}
+        for f in left:
+            at_link.setdefault((f.url, f.line, f.column), []).append(f)
+        taken: set[int] = set()
         for lr in file_links:
             if lr.link.row_line is not None and doc is not None:
                 continue
-            mine = [
-                f
-                for f in left
-                if f.url == lr.link.url and f.line == lr.link.line and f.column == lr.link.column
-            ]
+            mine = at_link.pop((lr.link.url, lr.link.line, lr.link.column), [])
             if mine:
-                left = [f for f in left if f not in mine]
+                taken.update(id(f) for f in mine)
                 suite.case(f"line {lr.link.line}: {_short(lr.link.url)}", mine)
+        left = [f for f in left if id(f) not in taken]
         # whatever is left: one case per (row) line
         by_line: dict[int, list[Finding]] = {}
         for f in left:
