@@ -32,7 +32,7 @@ import datetime as _dt
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 from liblore.series import email_matches, parse_patch_subject
@@ -343,5 +343,51 @@ async def rescue_dead_links(
     ]
     if not todo:
         return list(findings)
-    results = await asyncio.gather(*(rescue(row, link, get, settings) for row, link in todo))
-    return merge_rescues(list(findings), [r for r in results if r is not None])
+    # one rescue per dead URL, however many rows and cells carry it: a URL names one
+    # message, so what the claims of one of its rows find is the answer for them all
+    by_url: dict[str, list[tuple[Row, Link]]] = {}
+    for row, link in todo:
+        by_url.setdefault(link.url, []).append((row, link))
+
+    async def rescue_url(places: list[tuple[Row, Link]]) -> list[Finding]:
+        tried: set[tuple[str, int]] = set()
+        for row, link in places:
+            if (link.file, row.line) in tried:
+                continue
+            if len(tried) >= ROWS_TRIED_PER_URL:
+                break
+            tried.add((link.file, row.line))
+            found = await rescue(row, link, get, settings)
+            if found is not None:
+                return [_moved_to(found, other_row, other) for other_row, other in places]
+        return []
+
+    results = await asyncio.gather(*(rescue_url(places) for places in by_url.values()))
+    return merge_rescues(list(findings), [f for fs in results for f in fs])
+
+
+# a dead URL carried by many rows is searched for with the claims of its first few
+# rows only: each search is a request to lore, and rows that share a URL mostly
+# share their claims too
+ROWS_TRIED_PER_URL = 3
+
+
+def _moved_to(found: Finding, row: Row, link: Link) -> Finding:
+    """The rescue *found* for one place of a dead URL, told for another place of it."""
+    assert found.actual is not None
+    if (link.file, link.line, link.column) == (found.file, found.line, found.column):
+        return found
+    message = found.message
+    if (link.file, row.line) != (found.file, found.row_line):
+        message += f" (searched with the claims of {found.file}:{found.row_line})"
+    return replace(
+        found,
+        message=message,
+        file=link.file,
+        line=link.line,
+        column=link.column,
+        row_line=row.line,
+        edits=(
+            Edit(file=link.file, start=link.start, end=link.end, new=found.actual, old=link.url),
+        ),
+    )
