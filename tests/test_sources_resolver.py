@@ -166,7 +166,8 @@ def test_cut_page_falls_back_to_raw_and_decodes_rfc2047(sc: Scenario) -> None:
     assert res.status == "ok" and m is not None
     assert (m.title, m.version, m.counter, m.total) == ("net: fix the ☃ socket", 2, 1, 1)
     assert m.author_name == "Toke Høiland-Jørgensen"
-    assert f"{LORE}/netdev/{msg.msgid}/raw" in log
+    # pages derived from a message are asked for under /all/ (one address per msgid)
+    assert f"{LORE}/all/{msg.msgid}/raw" in log
 
 
 def test_reply_only_thread(sc: Scenario) -> None:

@@ -157,6 +157,11 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         self._pol: Politeness | None = None
         self._inflight: dict[tuple[str, bool], asyncio.Future[Response]] = {}
+        # one HTTP request (no redirect followed) per URL and headers while it is on
+        # the wire, and the redirects answered in this run: a chain that reaches a page
+        # another link asks for directly shares that request
+        self._sending: dict[tuple[str, tuple[tuple[str, str], ...]], asyncio.Future[Any]] = {}
+        self._redirected: dict[tuple[str, tuple[tuple[str, str], ...]], _Outcome] = {}
         self._failed_hosts: set[str] = set()
         self._successes = 0
         self.user_agent = settings.user_agent or USER_AGENT
@@ -306,7 +311,46 @@ class Fetcher:
             return dataclasses.replace(cached, url=url)
         if self.cache is not None and cacheable(resp):
             self.cache.put(resp, headers)
+            if resp.redirects and normalize_url(resp.final_url) != normalize_url(url):
+                # the page at the end of the chain is an answer for its own URL too
+                self.cache.put(dataclasses.replace(resp, url=resp.final_url, redirects=()), headers)
         return resp
+
+    def _fresh_hop(
+        self, url: str, headers: Mapping[str, str] | None, seen: set[str]
+    ) -> Response | None:
+        """A fresh cached answer for a redirect target, unless its own chain loops back."""
+        if self.cache is None:
+            return None
+        hit = self.cache.get(url, headers)
+        if hit is None or time.time() - hit.fetched_at >= self.settings.max_age:
+            return None
+        if any(h.location is not None and normalize_url(h.location) in seen for h in hit.redirects):
+            return None
+        return hit
+
+    async def _send_shared(self, url: str, headers: dict[str, str]) -> tuple[_Outcome, int]:
+        """:meth:`_attempts`, shared by every chain that needs the same request at once."""
+        key = (normalize_url(url), tuple(sorted(headers.items())))
+        done = self._redirected.get(key)
+        if done is not None:
+            return done, 0
+        fut = self._sending.get(key)
+        if fut is not None:
+            out, _ = await asyncio.shield(fut)
+            assert isinstance(out, _Outcome)
+            return out, 0
+        fut = asyncio.ensure_future(self._attempts(url, headers))
+        self._sending[key] = fut
+        try:
+            out, n = await asyncio.shield(fut)
+        finally:
+            if self._sending.get(key) is fut:
+                del self._sending[key]
+        assert isinstance(out, _Outcome)
+        if out.status in REDIRECT_STATUSES:
+            self._redirected[key] = out  # small: status and headers, no body
+        return out, n
 
     async def _follow(
         self, url: str, headers: Mapping[str, str] | None, cached: Response | None
@@ -332,7 +376,18 @@ class Fetcher:
             conditional = cond_url is not None and normalize_url(current) == cond_url
             if conditional:
                 req_headers.update(validators)
-            out, n = await self._attempts(current, req_headers)
+            elif hops:
+                hit = self._fresh_hop(current, headers, seen)
+                if hit is not None:
+                    self.stats.from_cache += 1
+                    return dataclasses.replace(
+                        hit,
+                        url=url,
+                        redirects=tuple(hops) + hit.redirects,
+                        attempts=attempts,
+                        from_cache=False,
+                    )
+            out, n = await self._send_shared(current, req_headers)
             attempts += n
             if out.error is not None:
                 return self._error(

@@ -227,7 +227,7 @@ class Resolver:
         assert loc is not None
         # a link to the thread (/T/, /t/) or the raw mail still names one message
         page = target if not loc.rest else None
-        meta = await self.message(loc.msgid, loc.list_name, page)
+        meta = await self.message(loc.msgid, page)
         if meta is None:
             return _Outcome(
                 "ok",
@@ -240,17 +240,22 @@ class Resolver:
         )
         return _Outcome("ok", meta, detail, target.final_url, canonical)
 
-    async def message(
-        self, msgid: str, list_name: str = "all", page: Response | None = None
-    ) -> Metadata | None:
-        """Series-aware metadata of one lore message, read once per message-id."""
+    async def message(self, msgid: str, page: Response | None = None) -> Metadata | None:
+        """Series-aware metadata of one lore message, read once per message-id.
+
+        Every page it fetches besides *page* (the message, its raw mail, its thread,
+        the cover letter) is asked for under ``/all/``, whatever list the link named:
+        lore serves every list there, and one address per message-id is what lets the
+        cache and the in-flight sharing of the fetcher see that two links need the
+        same page, in this run and the next.
+        """
         fut = self._messages.get(msgid)
         if fut is not None:
             return await fut
         fut = asyncio.get_running_loop().create_future()
         self._messages[msgid] = fut
         try:
-            meta = await self._read_message(msgid, list_name, page)
+            meta = await self._read_message(msgid, page)
         except BaseException:
             fut.set_result(None)  # callers sharing this read get "unreadable", not a hang
             raise
@@ -260,17 +265,15 @@ class Resolver:
     def _lore_url(self, list_name: str, msgid: str, rest: str = "") -> str:
         return f"https://{lore.LORE_HOST}/{list_name}/{lore.quote_msgid(msgid)}/{rest}"
 
-    async def _read_message(
-        self, msgid: str, list_name: str, page: Response | None
-    ) -> Metadata | None:
+    async def _read_message(self, msgid: str, page: Response | None) -> Metadata | None:
         self.reads[msgid] += 1
         if page is None:
-            page = await self.fetch(self._lore_url(list_name, msgid))
+            page = await self.fetch(self._lore_url("all", msgid))
             if page.error or page.status != 200:
                 return None
         h = lore.parse_message_page(page.body)
         if h is None:
-            raw = await self.fetch(self._lore_url(list_name, msgid, "raw"))
+            raw = await self.fetch(self._lore_url("all", msgid, "raw"))
             if raw.error is None and raw.status == 200 and challenge.detect(raw) is None:
                 h = lore.parse_raw(raw.body)
         if h is None:
@@ -278,14 +281,14 @@ class Resolver:
         meta = lore.metadata(h)
         if not lore.needs_series(meta):
             return meta
-        thread_url = self._lore_url(list_name, h.msgid or msgid, "T/")
+        thread_url = self._lore_url("all", h.msgid or msgid, "T/")
         thread = await self.fetch(thread_url)
         if thread.error or thread.status != 200 or challenge.detect(thread) is not None:
             return meta
         entries = lore.parse_thread(thread.body, thread.final_url)
         cover_id, first_title = lore.find_cover(entries, meta.version, meta.total)
         if cover_id and cover_id != msgid:
-            cover = await self.message(cover_id, list_name)
+            cover = await self.message(cover_id)
             if cover is not None:
                 return lore.with_cover(meta, cover)
         if first_title and meta.counter != 1:
