@@ -155,6 +155,9 @@ def check_documents(
     unique: dict[str, Ref] = {}
     for url, ref in refs.items():
         res = _static_resolution(ref, settings)
+        if res is not None and not network and res.status != "malformed":
+            # CONTRACT (scan): with no network every usable link is ``not-checked``
+            res = Resolution(url=url, status="not-checked", detail=res.detail)
         if res is not None:
             static[url] = res
         elif ref.fetch_url is not None and ref.fetch_url not in unique:
