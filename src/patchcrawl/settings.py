@@ -49,6 +49,12 @@ class RemapRule:
             r"\$\{(\w+)\}|\$(\d+)", lambda m: rf"\g<{m.group(1) or m.group(2)}>", parts[1]
         )
         repl = re.sub(r"\\(\d+)", r"\\g<\1>", repl)
+        for ref in re.findall(r"\\g<(\w+)>", repl):
+            known = ref.isdigit() and int(ref) <= pattern.groups
+            if not known and ref not in pattern.groupindex:
+                raise UsageError(
+                    f"--remap: the replacement names group {ref!r}, which {parts[0]!r} lacks"
+                )
         return cls(pattern, repl)
 
     def apply(self, url: str) -> str | None:
