@@ -113,8 +113,12 @@ def test_contract_example_version_orientation_and_edits() -> None:
     row = doc.rows[0]
     cell = row.cell("status")
     assert cell is not None
-    status = next(f for f in fs if f.code == "version-mismatch" and f.column == cell.column)
-    assert (status.line, status.column) == (cell.line, cell.column)
+    status = next(
+        f for f in fs if f.code == "version-mismatch" and f.message.startswith("table says")
+    )
+    # CONTRACT.md: a finding's line and column point at its URL's first character
+    anchor = next(link for link in row.links if link.url == status.url)
+    assert (status.line, status.column) == (anchor.line, anchor.column)
     assert (status.expected, status.actual) == ("v10", "v11")
     assert status.message == "table says v10, the cover letter says v11"
     assert status.severity == "error" and status.row_line == row.line

@@ -58,9 +58,12 @@ def atomic_write(path: str, data: bytes | str, *, expected: bytes | None = None)
             raise StaleFileError(
                 f"{path}: changed on disk since it was read; not written (run again)"
             )
-    fd, tmp = tempfile.mkstemp(
-        dir=directory, prefix="." + os.path.basename(real) + ".", suffix=".tmp"
-    )
+    try:
+        fd, tmp = tempfile.mkstemp(
+            dir=directory, prefix="." + os.path.basename(real) + ".", suffix=".tmp"
+        )
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
@@ -75,8 +78,11 @@ def atomic_write(path: str, data: bytes | str, *, expected: bytes | None = None)
             with contextlib.suppress(OSError):
                 os.chown(tmp, st.st_uid, st.st_gid)
         os.replace(tmp, real)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            # a full disk, a read-only directory...: the old file is intact; say so plainly
+            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
     _fsync_dir(directory)

@@ -447,7 +447,7 @@ def _check_status_version(
         return [
             _finding(
                 "version-mismatch",
-                cell,
+                newest_link.link,  # CONTRACT: a finding points at its URL
                 f"table gives no version, the newest linked version is v{newest}",
                 file=doc.path,
                 url=newest_link.link.url,
@@ -473,7 +473,7 @@ def _check_status_version(
     return [
         _finding(
             "version-mismatch",
-            cell,
+            newest_link.link,  # CONTRACT: a finding points at its URL
             f"table says v{claimed}, {_what(newest_link.meta)} says v{newest}",
             file=doc.path,
             url=newest_link.link.url,
@@ -668,7 +668,7 @@ def _check_author(doc: Document, row: Row, anchor: _Linked, settings: Settings) 
             return [
                 _finding(
                     "author-mismatch",
-                    cell,
+                    anchor.link,  # CONTRACT: a finding points at its URL
                     f"author cell has no email; the mail is from {mail_person}",
                     expected=said,
                     actual=mail_person,
@@ -684,7 +684,7 @@ def _check_author(doc: Document, row: Row, anchor: _Linked, settings: Settings) 
         return [
             _finding(
                 "author-mismatch",
-                cell,
+                anchor.link,  # CONTRACT: a finding points at its URL
                 f"cannot tell whether {said!r} is {mail_person!r} (names written differently)",
                 expected=said,
                 actual=mail_person,
@@ -701,7 +701,7 @@ def _check_author(doc: Document, row: Row, anchor: _Linked, settings: Settings) 
     return [
         _finding(
             "author-mismatch",
-            cell,
+            anchor.link,  # CONTRACT: a finding points at its URL
             f"table says {said}, the mail is from {mail_person}",
             expected=said,
             actual=mail_person,
@@ -745,7 +745,7 @@ def _check_date(
     return [
         _finding(
             "date-mismatch",
-            cell,
+            ref_link.link,  # CONTRACT: a finding points at its URL
             f"table says {_fmt_date(claimed)}, the mail is dated {_fmt_date(ref)}"
             f" ({abs((ref - claimed).days)} days apart)",
             file=doc.path,

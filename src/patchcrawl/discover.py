@@ -35,8 +35,11 @@ def find_markdown(paths: Sequence[str]) -> list[str]:
             for dirpath, dirnames, filenames in os.walk(p):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in filenames:
-                    if name.endswith(MARKDOWN_SUFFIXES):
-                        found.append(os.path.join(dirpath, name))
+                    full = os.path.join(dirpath, name)
+                    # regular files only (symlinks to them too): a dangling symlink such as
+                    # an editor's lock file fails the run, and a FIFO would block it forever
+                    if name.endswith(MARKDOWN_SUFFIXES) and os.path.isfile(full):
+                        found.append(full)
             for f in sorted(found):
                 key = os.path.realpath(f)
                 if key not in seen:

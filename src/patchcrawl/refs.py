@@ -130,6 +130,14 @@ def _classify(url: str) -> Ref:
         return _malformed(url, f"unparsable host {netloc!r}")
     host = hm.group(1).lower().rstrip(".")
     port = int(hm.group(2)) if hm.group(2) else None
+    if port is not None and not 0 < port < 65536:
+        return _malformed(url, f"port {port} out of range", host or None)
+    if not host.isascii():
+        # an internationalised host name (IDN) is usable: fetch it by its ASCII form
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return _malformed(url, f"host {host!r} is not a valid host name", host)
     problem = _host_problem(host)
     if problem:
         return _malformed(url, problem, host or None)
