@@ -155,6 +155,7 @@ class Fetcher:
         self.network_down = False
         self._inner_transport = transport
         self._client: httpx.AsyncClient | None = None
+        self._entered = False
         self._pol: Politeness | None = None
         self._inflight: dict[tuple[str, bool], asyncio.Future[Response]] = {}
         # one HTTP request (no redirect followed) per URL and headers while it is on
@@ -172,24 +173,7 @@ class Fetcher:
         s = self.settings
         if self._own_cache and s.cache_dir is not None:
             self.cache = ResponseCache(s.cache_dir)
-        inner = self._inner_transport or httpx.AsyncHTTPTransport(
-            verify=True,
-            http2=True,
-            retries=0,
-            limits=httpx.Limits(
-                max_connections=max(1, s.max_concurrency),
-                max_keepalive_connections=max(1, s.max_concurrency),
-                keepalive_expiry=30.0,
-            ),
-        )
-        guard = None if s.allow_private else AddressGuard()
-        self._client = httpx.AsyncClient(
-            transport=RemapTransport(inner, s.remap, guard),
-            follow_redirects=False,
-            timeout=httpx.Timeout(s.timeout),
-            headers={"user-agent": self.user_agent},
-            trust_env=False,
-        )
+        self._entered = True
         self._pol = Politeness(
             s.host_policy,
             s.max_concurrency,
@@ -197,6 +181,33 @@ class Fetcher:
             waiting=self.stats.waiting,
         )
         return self
+
+    def _http(self) -> httpx.AsyncClient:
+        """The HTTP client, made on the first request that goes out: a run answered
+        from the cache never pays for the HTTP engine, TLS contexts or connections."""
+        if self._client is None:
+            if not self._entered:
+                raise RuntimeError("Fetcher used outside 'async with'")
+            s = self.settings
+            inner = self._inner_transport or httpx.AsyncHTTPTransport(
+                verify=True,
+                http2=True,
+                retries=0,
+                limits=httpx.Limits(
+                    max_connections=max(1, s.max_concurrency),
+                    max_keepalive_connections=max(1, s.max_concurrency),
+                    keepalive_expiry=30.0,
+                ),
+            )
+            guard = None if s.allow_private else AddressGuard()
+            self._client = httpx.AsyncClient(
+                transport=RemapTransport(inner, s.remap, guard),
+                follow_redirects=False,
+                timeout=httpx.Timeout(s.timeout),
+                headers={"user-agent": self.user_agent},
+                trust_env=False,
+            )
+        return self._client
 
     async def __aexit__(
         self,
@@ -207,6 +218,7 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
+        self._entered = False
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -484,11 +496,12 @@ class Fetcher:
             if self.network_down:
                 return _Outcome(error="network-down", detail="the network is unreachable")
             assert self._pol is not None
+            self._http()  # made before a slot is taken: making it takes a while
             async with self._pol.slot(host):
                 if self.network_down:
                     return _Outcome(error="network-down", detail="the network is unreachable")
                 count += 1
-                out = await self._send(url, headers)
+                out = await self._send(url, headers, host)
             self._note(host, out)
             if out.retry_after is not None:
                 self._pol.pause(host, min(out.retry_after, self.settings.max_retry_wait))
@@ -541,10 +554,8 @@ class Fetcher:
 
     # ------------------------------------------------------------------ the wire
 
-    async def _send(self, url: str, headers: dict[str, str]) -> _Outcome:
-        client = self._client
-        if client is None:
-            raise RuntimeError("Fetcher used outside 'async with'")
+    async def _send(self, url: str, headers: dict[str, str], host: str) -> _Outcome:
+        client = self._http()
         s = self.settings
         self.stats.requests += 1
         self._emit("request", url)
@@ -552,6 +563,8 @@ class Fetcher:
         try:
             async with asyncio.timeout(s.timeout):
                 request = client.build_request("GET", url, headers=headers)
+                if self._pol is not None:
+                    self._pol.sent(host)
                 resp = await client.send(request, stream=True)
                 try:
                     out = await self._read(resp)

@@ -88,6 +88,17 @@ class Politeness:
         loop = asyncio.get_running_loop()
         h.paused_until = max(h.paused_until, loop.time() + seconds)
 
+    def sent(self, host: str) -> None:
+        """The request holding a slot of ``host`` goes on the wire now.
+
+        A slot is granted ``interval`` after the previous one, but the request may
+        leave later (the event loop was busy parsing, the HTTP client was being
+        made): the next start is counted from the real departure, so the spacing
+        on the wire never shrinks below the interval.
+        """
+        h = self._host(host)
+        h.next_start = max(h.next_start, asyncio.get_running_loop().time() + h.interval)
+
     @contextlib.asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
         h = self._host(host)
@@ -108,11 +119,13 @@ class Politeness:
                 raise
             try:
                 async with h.lock:
-                    now = loop.time()
-                    start = max(now, h.next_start, h.paused_until)
-                    if start > now:
+                    while True:  # sent() may move next_start while we sleep
+                        now = loop.time()
+                        start = max(now, h.next_start, h.paused_until)
+                        if start <= now:
+                            break
                         await asyncio.sleep(start - now)
-                    h.next_start = max(start, loop.time()) + h.interval
+                    h.next_start = now + h.interval
             except BaseException:
                 self._global.release()
                 h.sem.release()
