@@ -8,6 +8,7 @@ and decides the outcome of a run (exit codes of CONTRACT.md).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as _dt
 import time
 from collections import Counter, defaultdict, deque
@@ -24,6 +25,7 @@ from patchcrawl.models import (
     Ref,
     Report,
     Resolution,
+    Response,
     Summary,
 )
 from patchcrawl.progress import ProgressLike
@@ -96,24 +98,67 @@ def _interleave_by_host(refs: Sequence[Ref]) -> list[Ref]:
     return out
 
 
+def resolution_key(fetch_url: str, settings: Settings) -> str:
+    """Where a resolution is cached: the URL, patchcrawl's version (parsers change)
+    and the settings that shape a resolution (accepted statuses, canonical style)."""
+    accept = ",".join(sorted(str(a) for a in settings.accept))
+    return f"{__version__}\0{settings.canonical_style}\0{accept}\0{fetch_url}"
+
+
+# statuses worth remembering: what a later run would find again; never the ones a
+# retry could change (timeouts and 5xx) or that say nothing (offline misses)
+_KEEP = frozenset({"ok", "moved", "dead", "blocked", "paywalled"})
+
+
 async def _resolve_unique(
     refs: Sequence[Ref],
     settings: Settings,
     progress: ProgressLike,
 ) -> tuple[dict[str, Resolution], int, int, bool]:
     """Resolve each unique fetchable ref once. Returns (fetch_url -> Resolution,
-    requests, from_cache, network_down)."""
-    from patchcrawl.fetch import Fetcher, ResponseCache
-    from patchcrawl.sources import Resolver
+    requests, from_cache, network_down).
+
+    A resolution cached by an earlier run answers when it is fresh (every page it was
+    read from was fetched within ``--max-age``; any age with ``--offline``): a warm run
+    neither reads nor parses pages, and opens no connection.
+    """
+    from patchcrawl.fetch.cache import ResponseCache
 
     results: dict[str, Resolution] = {}
     cache = ResponseCache(settings.cache_dir) if settings.cache_dir else None
     try:
+        todo: list[Ref] = []
+        now = time.time()
+        for ref in refs:
+            assert ref.fetch_url is not None
+            got = cache.get_resolution(resolution_key(ref.fetch_url, settings)) if cache else None
+            if got is not None and (settings.offline or now - got[0] < settings.max_age):
+                results[ref.fetch_url] = dataclasses.replace(got[1], from_cache=True)
+                progress.advance()
+            else:
+                todo.append(ref)
+        hits = len(results)
+        if not todo:
+            return results, 0, hits, False
+
+        from patchcrawl.fetch import Fetcher
+        from patchcrawl.sources import Resolver
+
         async with Fetcher(settings, cache=cache) as fetcher:
-            resolver = Resolver(fetcher.get, settings)
+            oldest = now
+
+            async def get(url: str) -> Response:
+                nonlocal oldest
+                resp = await fetcher.get(url)
+                if resp.fetched_at:
+                    oldest = min(oldest, resp.fetched_at)
+                return resp
+
+            resolver = Resolver(get, settings)
             queue: asyncio.Queue[Ref] = asyncio.Queue()
-            for ref in _interleave_by_host(refs):
+            for ref in _interleave_by_host(todo):
                 queue.put_nowait(ref)
+            fresh: dict[str, Resolution] = {}
 
             async def worker() -> None:
                 while True:
@@ -122,14 +167,23 @@ async def _resolve_unique(
                     except asyncio.QueueEmpty:
                         return
                     assert ref.fetch_url is not None
-                    results[ref.fetch_url] = await resolver.resolve(ref)
+                    res = await resolver.resolve(ref)
+                    results[ref.fetch_url] = fresh[ref.fetch_url] = res
                     progress.advance()
                     progress.update(fetcher.stats)
 
-            n_workers = max(1, min(len(refs), settings.max_concurrency * 2))
+            n_workers = max(1, min(len(todo), settings.max_concurrency * 2))
             await asyncio.gather(*(worker() for _ in range(n_workers)))
             stats = fetcher.stats
-            return results, stats.requests, stats.from_cache, fetcher.network_down
+            if cache is not None and not fetcher.network_down:
+                keep = {
+                    resolution_key(url, settings): res
+                    for url, res in fresh.items()
+                    if res.status in _KEEP
+                }
+                # dated by the oldest page read this run: never fresher than its pages
+                cache.put_resolutions(keep, oldest)
+            return results, stats.requests, stats.from_cache + hits, fetcher.network_down
     finally:
         if cache is not None:
             cache.close()

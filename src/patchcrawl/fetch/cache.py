@@ -29,7 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import diskcache
 
-from patchcrawl.models import Hop, Response
+from patchcrawl.models import Hop, Resolution, Response
 
 _FORMAT = 1
 _DB_NAME = "cache.db"
@@ -110,6 +110,11 @@ def _decode(url: str, value: Any) -> Response | None:
         fetched_at=fetched_at,
         attempts=0,
     )
+
+
+# what a URL resolved to (status, metadata), keyed by patchcrawl's version and the
+# settings that shape a resolution: a warm run reads these instead of re-parsing pages
+_RESOLUTION_PREFIX = "resolution\0"
 
 
 class ResponseCache:
@@ -206,6 +211,32 @@ class ResponseCache:
         value = _encode(resp)
         return bool(self._safe(lambda c: c.set(key, value), False))
 
+    # ------------------------------------------------ resolutions (the warm path)
+
+    def get_resolution(self, key: str) -> tuple[float, Resolution] | None:
+        """A stored resolution and the fetch time of the oldest page it was read from."""
+        value = self._safe(lambda c: c.get(_RESOLUTION_PREFIX + key), None)
+        if (
+            isinstance(value, tuple)
+            and len(value) == 2
+            and isinstance(value[0], float)
+            and isinstance(value[1], Resolution)
+        ):
+            return value[0], value[1]
+        return None
+
+    def put_resolutions(self, items: Mapping[str, Resolution], stamp: float) -> None:
+        """Store ``items`` (key -> resolution) in one transaction, dated ``stamp``."""
+
+        def write(c: diskcache.Cache) -> bool:
+            with c.transact():
+                for key, res in items.items():
+                    c.set(_RESOLUTION_PREFIX + key, (stamp, res))
+            return True
+
+        if items:
+            self._safe(write, False)
+
     def touch(self, url: str, headers: Mapping[str, str] | None, fetched_at: float) -> None:
         """A 304 confirmed the entry: make it fresh again."""
         key = cache_key(url, headers)
@@ -231,6 +262,8 @@ class ResponseCache:
                 value = cache.get(key)
                 if isinstance(value, tuple) and len(value) == 7:
                     yield key, float(value[5])
+                elif isinstance(value, tuple) and len(value) == 2:  # a resolution
+                    yield key, float(value[0])
                 elif value is not None:
                     yield key, 0.0
         except (sqlite3.DatabaseError, OSError) as exc:

@@ -104,6 +104,10 @@ class Resolver:
                 if not fut.done() and sys.exc_info()[0] is not None:
                     fut.cancel()  # cancelled: the callers sharing this fetch are too
             fut.set_result(resp)
+            # only while on the wire: a page kept for the whole run would hold every
+            # body in memory (the fetcher's cache answers a later repeat)
+            if self._pages.get(url) is fut:
+                del self._pages[url]
             return resp
         return await fut
 
