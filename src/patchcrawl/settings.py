@@ -6,6 +6,7 @@ everything downstream only ever sees a ``Settings``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -61,7 +62,28 @@ class RemapRule:
         m = self.pattern.fullmatch(url)
         if m is None:
             return None
-        return m.expand(self.replacement)
+        parts = _template_parts(self.replacement)
+        if parts is None:
+            return m.expand(self.replacement)
+        # literal, group, literal, group...: what expand() gives, without re-parsing
+        # the template for every request
+        return "".join(
+            p if i % 2 == 0 else (m.group(_group_ref(p)) or "") for i, p in enumerate(parts)
+        )
+
+
+@functools.lru_cache(maxsize=64)
+def _template_parts(template: str) -> tuple[str, ...] | None:
+    """``template`` split into literals and ``\\g<...>`` group names, or None when a
+    literal holds another backslash escape (left to :meth:`re.Match.expand`)."""
+    parts = tuple(re.split(r"\\g<(\w+)>", template))
+    if any("\\" in p for p in parts[::2]):
+        return None
+    return parts
+
+
+def _group_ref(name: str) -> int | str:
+    return int(name) if name.isdigit() else name
 
 
 def remap_url(rules: tuple[RemapRule, ...], url: str) -> str:
