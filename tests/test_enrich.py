@@ -288,3 +288,14 @@ def test_awkward_paths_are_quoted_as_git_does(tmp_path: Path, name: str) -> None
     diff = enrich.build_diff_bytes([doc(name, raw)], [finding("x", e)])
     plain = name.removeprefix("./")
     assert git_apply(tmp_path, {plain: raw}, diff)[plain] == b"x v2\n"
+
+
+def test_diff_names_are_relative_as_git_writes_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from patchcrawl.enrich import _diff_path
+
+    monkeypatch.chdir(tmp_path)
+    assert _diff_path(str(tmp_path / "docs" / "BPF.md")) == "docs/BPF.md"
+    assert _diff_path("./docs/./x.md") == "docs/x.md"
+    assert _diff_path("/elsewhere/x.md") == "elsewhere/x.md"  # git apply refuses absolute names

@@ -19,6 +19,7 @@ The diff is bytes underneath; :func:`build_diff` returns it decoded as UTF-8 wit
 from __future__ import annotations
 
 import bisect
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -286,8 +287,19 @@ def _git_path(prefix: str, path: str) -> str:
     return f'"{out}"'
 
 
+def _diff_path(path: str) -> str:
+    """The path a diff names: relative, as git writes it. An absolute path given on the
+    command line is made relative to the working directory (``git apply`` refuses
+    absolute names), or, outside it, loses its leading ``/``."""
+    p = path
+    if os.path.isabs(p):
+        rel = os.path.relpath(p)
+        p = rel if not rel.startswith("..") else p.lstrip("/")
+    return os.path.normpath(p).replace(os.sep, "/")
+
+
 def _header(path: str) -> bytes:
-    p = path[2:] if path.startswith("./") else path
+    p = _diff_path(path)
     a, b = _git_path("a/", p), _git_path("b/", p)
     return f"diff --git {a} {b}\n--- {a}\n+++ {b}\n".encode("utf-8", "surrogateescape")
 
