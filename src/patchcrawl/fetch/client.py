@@ -121,6 +121,8 @@ def _classify_connect(exc: BaseException) -> str:
             return "tls"
         if isinstance(e, socket.gaierror):
             return "dns"
+    if any(isinstance(e, ConnectionError) for e in chain):
+        return "connect"  # refused, reset: whatever the messages say ("ssl:default"...)
     text = " ".join(str(e).lower() for e in chain)
     if "ssl" in text or "certificate" in text or "tls" in text:
         return "tls"
@@ -188,17 +190,10 @@ class Fetcher:
         if self._client is None:
             if not self._entered:
                 raise RuntimeError("Fetcher used outside 'async with'")
+            from patchcrawl.fetch.engine import make_transport
+
             s = self.settings
-            inner = self._inner_transport or httpx.AsyncHTTPTransport(
-                verify=True,
-                http2=True,
-                retries=0,
-                limits=httpx.Limits(
-                    max_connections=max(1, s.max_concurrency),
-                    max_keepalive_connections=max(1, s.max_concurrency),
-                    keepalive_expiry=30.0,
-                ),
-            )
+            inner = self._inner_transport or make_transport(max(1, s.max_concurrency))
             guard = None if s.allow_private else AddressGuard()
             self._client = httpx.AsyncClient(
                 transport=RemapTransport(inner, s.remap, guard),

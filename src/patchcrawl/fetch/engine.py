@@ -1,0 +1,178 @@
+"""The transports under the one ``httpx.AsyncClient`` of the fetch layer.
+
+httpx is the client API everywhere (requests, responses, streaming, content
+decoding, errors); a transport only moves bytes. Two are used:
+
+* ``https``: httpcore, httpx's own transport, with HTTP/2 where the server offers it
+  (lore, patchwork and git.kernel.org do): several requests share one connection,
+  which is kinder to the server.
+* ``http``: aiohttp, whose HTTP/1.1 parser is in C. On the local test web httpcore's
+  pure-Python HTTP/1.1 path costs about 2.3-2.8 ms of CPU per request (20 kB page),
+  httpx over this transport 0.6-0.7 ms (``bench/bench_http_engines.py``); a crawl of
+  thousands of links at low latency is CPU-bound on that difference. At kernel.org's
+  politeness (4 per host, 0.25 s apart) the client is idle most of the time, so
+  HTTP/2's extra CPU costs no wall time there.
+
+``PATCHCRAWL_HTTP_ENGINE=aiohttp`` sends every request through aiohttp (no HTTP/2),
+``=httpcore`` every request through httpcore (as before this module existed).
+Errors are mapped onto httpx's exception classes, so the fetcher sees one family.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import AsyncIterator
+
+import aiohttp
+import httpx
+import yarl
+
+_CHUNK = 65536
+ENGINES = ("auto", "aiohttp", "httpcore")
+
+
+def _map_error(exc: BaseException) -> httpx.TransportError:
+    """The httpx exception the fetcher knows for an aiohttp one."""
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
+        return httpx.ConnectError(f"TLS certificate/handshake: {text}")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return httpx.ConnectError(text)
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return httpx.RemoteProtocolError(f"truncated or malformed body: {text}")
+    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError):
+        return httpx.ReadError(text)
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return httpx.RemoteProtocolError(text)
+    if isinstance(exc, aiohttp.InvalidURL):
+        return httpx.UnsupportedProtocol(f"invalid URL: {text}")
+    if isinstance(exc, TimeoutError):
+        return httpx.ReadTimeout(text)
+    return httpx.TransportError(text)
+
+
+class _Body(httpx.AsyncByteStream):
+    def __init__(self, resp: aiohttp.ClientResponse) -> None:
+        self._resp = resp
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._resp.content.iter_chunked(_CHUNK):
+                yield chunk
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise _map_error(exc) from exc
+
+    async def aclose(self) -> None:
+        self._resp.release()
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """Any method over aiohttp: no redirects followed, no decompression, TLS verified,
+    no cookies, no proxy from the environment, at most ``max_connections`` open."""
+
+    def __init__(self, *, max_connections: int, keepalive_expiry: float = 30.0) -> None:
+        self._max = max_connections
+        self._keepalive = keepalive_expiry
+        self._session: aiohttp.ClientSession | None = None
+        # made now, not on the first request: loading the CA bundle takes ~40 ms, and
+        # the fetcher makes its transport before it takes a politeness slot
+        self._ssl = ssl.create_default_context()
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                limit=self._max,
+                limit_per_host=0,  # the per-host limits are the fetcher's politeness
+                keepalive_timeout=self._keepalive,
+                ssl=self._ssl,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                auto_decompress=False,  # httpx decodes Content-Encoding itself
+                timeout=aiohttp.ClientTimeout(total=None),  # the fetcher times requests
+                skip_auto_headers=("User-Agent", "Accept-Encoding"),
+                trust_env=False,
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+            # aiohttp silently sends an idempotent request again when the server
+            # drops the connection: every retry is the fetcher's (counted, spaced,
+            # within --retries), so that one is turned off; tests/test_cache.py's
+            # connection-reset case fails should a new aiohttp version ignore this
+            self._session._retry_connection = False
+        return self._session
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        session = self._open()
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
+        body = await request.aread() if request.method not in ("GET", "HEAD") else None
+        try:
+            resp = await session.request(
+                request.method,
+                # exactly as httpx encoded it: yarl would otherwise re-normalise the
+                # escapes (``%2F`` in a query, in a message-id...)
+                yarl.URL(str(request.url), encoded=True),
+                headers=headers,
+                data=body,
+                allow_redirects=False,
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise _map_error(exc) from exc
+        version = f"HTTP/{resp.version.major}.{resp.version.minor}" if resp.version else ""
+        return httpx.Response(
+            status_code=resp.status,
+            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in resp.raw_headers],
+            stream=_Body(resp),
+            request=request,
+            extensions={"http_version": version.encode("ascii")},
+        )
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+
+class _ByScheme(httpx.AsyncBaseTransport):
+    """``https`` through one transport, everything else through the other."""
+
+    def __init__(self, secure: httpx.AsyncBaseTransport, plain: httpx.AsyncBaseTransport) -> None:
+        self._secure = secure
+        self._plain = plain
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        inner = self._secure if request.url.scheme == "https" else self._plain
+        return await inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._plain.aclose()
+        await self._secure.aclose()
+
+
+def _httpcore(max_connections: int) -> httpx.AsyncBaseTransport:
+    return httpx.AsyncHTTPTransport(
+        verify=True,
+        http2=True,
+        retries=0,
+        limits=httpx.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=30.0,
+        ),
+    )
+
+
+def engine_name() -> str:
+    name = os.environ.get("PATCHCRAWL_HTTP_ENGINE", "auto").strip().lower() or "auto"
+    return name if name in ENGINES else "auto"
+
+
+def make_transport(max_connections: int) -> httpx.AsyncBaseTransport:
+    """The transport every request goes through (see the module documentation)."""
+    name = engine_name()
+    if name == "httpcore":
+        return _httpcore(max_connections)
+    fast = AiohttpTransport(max_connections=max_connections)
+    if name == "aiohttp":
+        return fast
+    return _ByScheme(_httpcore(max_connections), fast)
