@@ -12,8 +12,9 @@ import dataclasses
 import datetime as _dt
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from patchcrawl import __version__
 from patchcrawl.models import (
@@ -31,6 +32,8 @@ from patchcrawl.models import (
 from patchcrawl.progress import ProgressLike
 from patchcrawl.refs import classify
 from patchcrawl.settings import Settings
+
+T = TypeVar("T")
 
 #: A run where more than this share of the checked unique URLs ended ``unreachable``
 #: could not be done (exit 3), even when the network as a whole was not down.
@@ -64,6 +67,18 @@ def scan_documents(paths: Sequence[str]) -> tuple[Document, ...]:
     from patchcrawl.tables import scan_paths
 
     return tuple(scan_paths(list(paths)))
+
+
+def run_async(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on uvloop's event loop when uvloop is installed (it is a
+    dependency on Linux and macOS; the loop's own overhead is a good part of the
+    CPU of a crawl), on asyncio's otherwise."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
 
 
 def _all_links(documents: Sequence[Document]) -> list[Link]:
@@ -223,7 +238,7 @@ def check_documents(
     if network and unique:
         progress = make_progress(len(unique), settings.progress)
         try:
-            by_fetch, requests, from_cache, network_down = asyncio.run(
+            by_fetch, requests, from_cache, network_down = run_async(
                 _resolve_unique(list(unique.values()), settings, progress)
             )
         finally:
@@ -406,7 +421,7 @@ def enrich(
     findings = apply_policy(audit_findings(checked, settings), settings)
     rescuable = any(f.code == "dead-link" for f in findings)
     if rescue and rescuable and not checked.network_down and not settings.offline:
-        findings = asyncio.run(_rescue(docs, list(findings), settings))
+        findings = run_async(_rescue(docs, list(findings), settings))
     diff = enrich_mod.build_diff_bytes(docs, findings, select=select, ignore=ignore)
     written: list[str] = []
     if write and diff:

@@ -112,4 +112,25 @@ def to_dict(report: Report) -> dict[str, Any]:
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(to_dict(report), ensure_ascii=False, indent=2) + "\n"
+    """The report, indented, with each link and each finding on a line of its own.
+
+    ``json.dumps(indent=...)`` runs Python's pure-Python encoder: on 5,000 links it
+    took longer than reading them from the cache. Here the long lists are encoded
+    item by item with the C encoder; the result is the same JSON value.
+    """
+    data = to_dict(report)
+    head = {k: v for k, v in data.items() if k not in ("links", "findings")}
+    text = json.dumps(head, ensure_ascii=False, indent=2)
+    assert text.endswith("\n}")
+    parts = [text[:-2]]
+    for key in ("links", "findings"):
+        items = data[key]
+        if items:
+            lines = ",\n".join(
+                "    " + json.dumps(item, ensure_ascii=False, separators=(", ", ": "))
+                for item in items
+            )
+            parts.append(f',\n  "{key}": [\n{lines}\n  ]')
+        else:
+            parts.append(f',\n  "{key}": []')
+    return "".join(parts) + "\n}\n"
