@@ -11,6 +11,7 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 
 from patchcrawl.settings import UsageError
 
@@ -32,14 +33,23 @@ def _fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def atomic_write(path: str, data: bytes | str, *, expected: bytes | None = None) -> None:
+def atomic_write(
+    path: str, data: bytes | str | Iterable[bytes], *, expected: bytes | None = None
+) -> None:
     """Replace ``path`` with ``data`` atomically.
 
     ``expected``: the bytes the caller read earlier; when the file now holds other
     bytes (or vanished) a :class:`StaleFileError` naming the file is raised and
-    nothing is written.  A ``str`` is written as UTF-8 (surrogate escapes kept).
+    nothing is written.  A ``str`` is written as UTF-8 (surrogate escapes kept); an
+    iterable of ``bytes`` is written chunk by chunk (a large report as it is made).
     """
-    payload = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
+    payload: Iterable[bytes]
+    if isinstance(data, str):
+        payload = (data.encode("utf-8", "surrogateescape"),)
+    elif isinstance(data, bytes | bytearray):
+        payload = (bytes(data),)
+    else:
+        payload = data
     real = os.path.realpath(path)
     directory = os.path.dirname(real) or "."
     mode: int | None = None
@@ -66,7 +76,8 @@ def atomic_write(path: str, data: bytes | str, *, expected: bytes | None = None)
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            for chunk in payload:
+                fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         if mode is None:

@@ -6,13 +6,13 @@ import dataclasses
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import click
 
 from patchcrawl import __version__
-from patchcrawl.models import FINDING_CODES
+from patchcrawl.models import FINDING_CODES, Report
 from patchcrawl.settings import RemapRule, Settings, UsageError, parse_duration
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -117,6 +117,31 @@ def _default_format(fmt: str | None, output: str | None) -> str:
     return "terminal" if output is None and sys.stdout.isatty() else "json"
 
 
+def _emit_chunks(chunks: Iterator[str], output: str | None) -> None:
+    """Write a report that comes in pieces (see ``reports.render_chunks``), as
+    :func:`_emit` does: atomically to ``output``, or to stdout."""
+    encoded = (c.encode("utf-8", "surrogateescape") for c in chunks)
+    if output:
+        from patchcrawl.atomic import atomic_write
+
+        atomic_write(output, encoded)
+    else:
+        sys.stdout.flush()
+        for data in encoded:
+            sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+
+
+def _emit_report(report: Report, fmt: str, output: str | None) -> None:
+    from patchcrawl.reports import render, render_chunks
+
+    if fmt == "json":  # written as it is encoded: a large report never stands whole
+        _emit_chunks(render_chunks(report, fmt), output)
+        return
+    color = fmt == "terminal" and output is None and sys.stdout.isatty()
+    _emit(render(report, fmt, color=color), output)
+
+
 def _emit(text: str | bytes, output: str | None) -> None:
     """Write the report to ``output`` atomically, or to stdout; bytes pass through untouched
     (a diff of a non-UTF-8 document must keep its bytes)."""
@@ -165,7 +190,6 @@ def verify(
 ) -> None:
     """Check every reference; exit 1 on error findings, 3 when the check could not be done."""
     from patchcrawl import pipeline
-    from patchcrawl.reports import render
 
     settings = _settings(**opts)
     if update_baseline and not baseline:
@@ -181,10 +205,7 @@ def verify(
             report = dataclasses.replace(report, findings=tuple(new))
             report = pipeline.recount(report)
     fmt = _default_format(fmt, output)
-    _emit(
-        render(report, fmt, color=fmt == "terminal" and output is None and sys.stdout.isatty()),
-        output,
-    )
+    _emit_report(report, fmt, output)
     code = pipeline.exit_code(report, checked)
     if code == pipeline.EXIT_UNAVAILABLE:
         click.echo(pipeline.unavailable_sentence(checked), err=True)
@@ -258,15 +279,11 @@ def scan(
     """No network: the tables, rows, claims and links found."""
     from patchcrawl import pipeline
     from patchcrawl.config import load_settings
-    from patchcrawl.reports import render
 
     settings = dataclasses.replace(load_settings(config_file, os.getcwd()), progress=False)
     report = pipeline.run_scan(_paths(paths), settings)
     fmt = _default_format(fmt, output)
-    _emit(
-        render(report, fmt, color=fmt == "terminal" and output is None and sys.stdout.isatty()),
-        output,
-    )
+    _emit_report(report, fmt, output)
 
 
 @app.command()

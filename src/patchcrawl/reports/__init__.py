@@ -1,11 +1,14 @@
 """Report renderers: one ``Report`` in, one string out, in any of six formats.
 
-``render(report, fmt, color=...)`` is the whole public API; each format lives in
+``render(report, fmt, color=...)`` is the public API (``render_chunks`` gives the
+same text in pieces, for writing large reports); each format lives in
 its own module (``terminal``, ``jsonreport``, ``markdown``, ``junit``,
 ``sarif``, ``github``) and is importable on its own for tests.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from patchcrawl.models import Report
 from patchcrawl.settings import UsageError
@@ -42,4 +45,14 @@ def render(report: Report, fmt: str, *, color: bool = False) -> str:
     raise UsageError(f"unknown report format {fmt!r} (use one of: {', '.join(FORMATS)})")
 
 
-__all__ = ["FORMATS", "render"]
+def render_chunks(report: Report, fmt: str, *, color: bool = False) -> Iterator[str]:
+    """:func:`render` in pieces: the JSON report is written as it is encoded (a large
+    report never stands in memory whole); the other formats come in one piece."""
+    if fmt == "json":
+        from patchcrawl.reports.jsonreport import iter_json
+
+        return iter_json(report)
+    return iter([render(report, fmt, color=color)])
+
+
+__all__ = ["FORMATS", "render", "render_chunks"]
