@@ -116,9 +116,12 @@ def _strip_scheme(url: str) -> str:
 class KernelWeb:
     """The simulated web: ``with KernelWeb(handler) as web: web.base_url``."""
 
-    def __init__(self, handler: Handler | None = None, *, latency: float = 0.0) -> None:
+    def __init__(
+        self, handler: Handler | None = None, *, latency: float = 0.0, address: str = "127.0.0.1"
+    ) -> None:
         self.handler = handler
         self.latency = latency
+        self.address = address  # any 127.0.0.0/8 address: one simulated host per address
         self.etags = True  # add an ETag to 200 answers and honour If-None-Match
         self.port = 0
         self.log: list[LoggedRequest] = []
@@ -152,7 +155,7 @@ class KernelWeb:
         self._loop = loop
         asyncio.set_event_loop(loop)
         server = loop.run_until_complete(
-            asyncio.start_server(self._serve, "127.0.0.1", port, backlog=1024)
+            asyncio.start_server(self._serve, self.address, port, backlog=4096)
         )
         self._server = server
         self.port = server.sockets[0].getsockname()[1]
@@ -193,11 +196,11 @@ class KernelWeb:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.address}:{self.port}"
 
     def remap_rule(self) -> str:
         """The ``--remap`` rule that points every original URL at this server."""
-        return rf"^https?://([^/?#]+)(.*)$ http://127.0.0.1:{self.port}/$1$2"
+        return rf"^https?://([^/?#]+)(.*)$ {self.base_url}/$1$2"
 
     # ------------------------------------------------------------------ scripting
 

@@ -1,0 +1,322 @@
+"""patchcrawl against lychee on the same links at the same politeness (loopback only).
+
+The simulated web serves lore.kernel.org, patchwork.kernel.org and lwn.net on three
+loopback addresses (127.0.0.1/2/3, each its own KernelWeb with a fixed per-request
+latency), and both tools get the same three ``--remap`` rules, so lychee's per-host
+limits (keyed on the host it connects to) and patchcrawl's (keyed on the original
+host) cover the same traffic.  Both run with the same ``--host-concurrency``, an
+interval of 0 and the same ``--max-concurrency``; every link answers 200 in one
+request.  Runs alternate (patchcrawl, lychee, patchcrawl, ...).
+
+Measured per tool: wall time (cold: empty cache; warm: patchcrawl with a fresh
+cache, lychee with ``--cache`` and a warm ``.lycheecache``), CPU seconds
+(user+sys of the child, ``os.wait4``) per 1,000 links, peak RSS of the child, the
+requests each host saw and the politeness bound.  Then patchcrawl's politeness
+conformance from the server's request log: in-flight cap, spacing with an
+interval, Retry-After on a 429.
+
+Run: ``.venv/bin/python bench/bench_lychee.py`` (``--sizes 600 5000 --runs 3``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import simweb as sw
+
+
+@dataclass
+class Args:
+    latency: float
+    conc: int
+    max_conc: int
+    runs: int
+
+
+@dataclass
+class Samples:
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    rss: list[float] = field(default_factory=list)
+    per_host: dict[str, int] = field(default_factory=dict)
+    max_in_flight: dict[str, int] = field(default_factory=dict)
+
+    def add(self, r: sw.ChildRun, web: sw.WebSet) -> None:
+        self.wall.append(r.wall)
+        self.cpu.append(r.cpu)
+        self.rss.append(r.maxrss_mb)
+        self.per_host = web.per_host()
+        for h, n in web.max_in_flight().items():
+            self.max_in_flight[h] = max(self.max_in_flight.get(h, 0), n)
+
+
+def patchcrawl_argv(
+    a: Args, rules: Sequence[str], docs: Path, cache: Path, out: Path, interval: float = 0.0
+) -> list[str]:
+    argv = [
+        sw.PATCHCRAWL,
+        "verify",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        "--no-progress",
+        "--cache-dir",
+        str(cache),
+        "--host-concurrency",
+        str(a.conc),
+        "--host-interval",
+        str(interval),
+        "--max-concurrency",
+        str(a.max_conc),
+    ]
+    for r in rules:
+        argv += ["--remap", r]
+    return [*argv, str(docs)]
+
+
+def lychee_argv(
+    a: Args,
+    rules: Sequence[str],
+    docs: Sequence[Path],
+    out: Path,
+    *,
+    cache: bool,
+    interval: float = 0.0,
+) -> list[str]:
+    argv = [
+        sw.LYCHEE,
+        "--no-progress",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        "--host-concurrency",
+        str(a.conc),
+        "--host-request-interval",
+        f"{int(interval * 1000)}ms",
+        "--max-concurrency",
+        str(a.max_conc),
+        f"--cache={'true' if cache else 'false'}",
+    ]
+    for r in rules:
+        argv += ["--remap", r]
+    return [*argv, *(str(d) for d in docs)]
+
+
+def check_patchcrawl(r: sw.ChildRun, out: Path, n: int) -> int:
+    if r.rc not in (0, 1):
+        raise SystemExit(f"patchcrawl failed (exit {r.rc}):\n{r.stderr[-3000:]}")
+    summary = json.loads(out.read_text())["summary"]
+    if summary["by_status"].get("ok", 0) != n:
+        raise SystemExit(f"patchcrawl: not every link ok: {summary['by_status']}")
+    return int(summary["from_cache"])
+
+
+def check_lychee(r: sw.ChildRun, out: Path, n: int) -> int:
+    if r.rc != 0:
+        raise SystemExit(f"lychee failed (exit {r.rc}):\n{r.stdout[-2000:]}{r.stderr[-2000:]}")
+    data = json.loads(out.read_text())
+    if data["successful"] + data.get("cached", 0) < n:
+        raise SystemExit(f"lychee: not every link ok: {data}")
+    return int(data.get("cached", 0))
+
+
+def compare(n: int, a: Args, tmp: Path) -> dict[str, object]:
+    links = sw.three_host_set(n)
+    work = tmp / f"n{n}"
+    docs_dir = work / "docs"
+    docs = sw.write_documents(links.rows, docs_dir)
+    res: dict[str, dict[str, Samples]] = {
+        "cold": {"patchcrawl": Samples(), "lychee": Samples()},
+        "warm": {"patchcrawl": Samples(), "lychee": Samples()},
+    }
+    warm_hits: dict[str, int] = {}
+    with sw.WebSet(sw.handler_for(links.world), links.hosts, a.latency) as web:
+        rules = web.rules()
+        # one untimed run each first: page cache, lazy imports, the server's code paths
+        _ = sw.run_child(patchcrawl_argv(a, rules, docs_dir, work / "c0", work / "p.json"))
+        shutil.rmtree(work / "c0", ignore_errors=True)
+        _ = sw.run_child(lychee_argv(a, rules, docs, work / "l.json", cache=False), cwd=work)
+        for i in range(a.runs):
+            cache = work / f"cold{i}"
+            web.clear_log()
+            r = sw.run_child(patchcrawl_argv(a, rules, docs_dir, cache, work / "p.json"))
+            check_patchcrawl(r, work / "p.json", n)
+            res["cold"]["patchcrawl"].add(r, web)
+            shutil.rmtree(cache, ignore_errors=True)
+            web.clear_log()
+            r = sw.run_child(lychee_argv(a, rules, docs, work / "l.json", cache=False), cwd=work)
+            check_lychee(r, work / "l.json", n)
+            res["cold"]["lychee"].add(r, web)
+        # warm: prime each cache once, then alternate
+        warm = work / "warm"
+        lydir = work / "lywarm"
+        lydir.mkdir()
+        sw.run_child(patchcrawl_argv(a, rules, docs_dir, warm, work / "p.json"))
+        sw.run_child(lychee_argv(a, rules, docs, work / "l.json", cache=True), cwd=lydir)
+        for _i in range(a.runs):
+            web.clear_log()
+            r = sw.run_child(patchcrawl_argv(a, rules, docs_dir, warm, work / "p.json"))
+            warm_hits["patchcrawl"] = check_patchcrawl(r, work / "p.json", n)
+            res["warm"]["patchcrawl"].add(r, web)
+            web.clear_log()
+            r = sw.run_child(lychee_argv(a, rules, docs, work / "l.json", cache=True), cwd=lydir)
+            warm_hits["lychee"] = check_lychee(r, work / "l.json", n)
+            res["warm"]["lychee"].add(r, web)
+        cache_mb = sw.dir_size(warm) / 1e6
+        lycache_kb = (lydir / ".lycheecache").stat().st_size / 1e3
+    return {
+        "n": n,
+        "res": res,
+        "warm_hits": warm_hits,
+        "cache_mb": cache_mb,
+        "lycache_kb": lycache_kb,
+    }
+
+
+def report(results: list[dict[str, object]], a: Args) -> None:
+    print(
+        f"\nlatency {a.latency * 1000:.0f} ms per request, host-concurrency {a.conc}, "
+        f"interval 0, max-concurrency {a.max_conc}, {a.runs} runs each, medians\n"
+    )
+    print(
+        "| links | run | tool | wall s | bound s | wall/bound | CPU s /1k links | "
+        "peak RSS MB | requests (lore/pw/lwn) | max in flight |"
+    )
+    print("|---:|---|---|---:|---:|---:|---:|---:|---|---|")
+    ratios: list[str] = []
+    for res in results:
+        n = int(res["n"])  # type: ignore[call-overload]
+        runs: dict[str, dict[str, Samples]] = res["res"]  # type: ignore[assignment]
+        for kind in ("cold", "warm"):
+            walls: dict[str, float] = {}
+            for tool in ("patchcrawl", "lychee"):
+                s = runs[kind][tool]
+                wall = sw.median(s.wall)
+                walls[tool] = wall
+                bound = sw.politeness_bound(s.per_host, a.conc, 0.0, a.latency)
+                reqs = "/".join(str(s.per_host.get(h, 0)) for h in sw_hosts())
+                mif = "/".join(str(s.max_in_flight.get(h, 0)) for h in sw_hosts())
+                wb = f"{wall / bound:.2f}" if bound else "-"
+                print(
+                    f"| {n} | {kind} | {tool} | {wall:.3f} | {bound:.2f} | {wb} | "
+                    f"{sw.median(s.cpu) / n * 1000:.3f} | {sw.median(s.rss):.0f} | {reqs} | {mif} |"
+                )
+            ratios.append(
+                f"{n} links {kind}: patchcrawl/lychee = {walls['patchcrawl'] / walls['lychee']:.2f}"
+                f"  (patchcrawl {walls['patchcrawl']:.3f} s, lychee {walls['lychee']:.3f} s)"
+            )
+        print(
+            f"|  |  | caches |  |  |  |  |  | patchcrawl cache {res['cache_mb']:.1f} MB, "
+            f".lycheecache {res['lycache_kb']:.0f} kB; warm hits {res['warm_hits']} |  |"
+        )
+    print()
+    for line in ratios:
+        print(line)
+
+
+def sw_hosts() -> list[str]:
+    return ["lore.kernel.org", "patchwork.kernel.org", "lwn.net"]
+
+
+# --------------------------------------------------------------------------- conformance
+
+
+def conformance(a: Args, tmp: Path) -> bool:
+    """Spacing with an interval, and Retry-After, checked on the server's log."""
+    ok = True
+    links = sw.three_host_set(90, seed=3)
+    work = tmp / "conf"
+    docs_dir = work / "docs"
+    docs = sw.write_documents(links.rows, docs_dir)
+    interval = 0.05
+    print(f"\npoliteness conformance (patchcrawl; lychee for comparison), {len(links.rows)} links")
+    with sw.WebSet(sw.handler_for(links.world), links.hosts, a.latency) as web:
+        rules = web.rules()
+        for tool in ("patchcrawl", "lychee"):
+            web.clear_log()
+            if tool == "patchcrawl":
+                argv = patchcrawl_argv(
+                    a, rules, docs_dir, work / "c1", work / "p.json", interval=interval
+                )
+                r = sw.run_child(argv)
+            else:
+                argv = lychee_argv(a, rules, docs, work / "l.json", cache=False, interval=interval)
+                r = sw.run_child(argv, cwd=work)
+            spacing = web.min_spacing()
+            mif = web.max_in_flight()
+            # the server stamps a start when it has read the request head: allow 10%
+            close = web.close_pairs(interval * 0.9)
+            good = not any(close.values()) and max(mif.values()) <= a.conc
+            if tool == "patchcrawl":
+                ok &= good and r.rc in (0, 1)
+            print(
+                f"  {tool:10} interval {interval * 1000:.0f} ms: min spacing "
+                + ", ".join(f"{h} {s * 1000:.1f} ms" for h, s in spacing.items())
+                + f"; max in flight {mif}; wall {r.wall:.2f} s -> {'OK' if good else 'VIOLATED'}"
+                + (f" (starts closer than 90%: {close})" if not good else "")
+            )
+        # Retry-After: the first request to one LWN article answers 429 + Retry-After: 1
+        retry_after = 1.0
+        for tool in ("patchcrawl", "lychee"):
+            web.clear_log()
+            lwn = web.webs["lwn.net"]
+            target = next(u for u in links.urls if "lwn.net" in u)
+            lwn.rate_limit(target, retry_after, times=1)
+            if tool == "patchcrawl":
+                argv = patchcrawl_argv(a, rules, docs_dir, work / "c2", work / "p.json")
+                r = sw.run_child(argv)
+            else:
+                argv = lychee_argv(a, rules, docs, work / "l.json", cache=False)
+                r = sw.run_child(argv, cwd=work)
+            log = sorted(lwn.requests_for_host("lwn.net"), key=lambda x: x.start)
+            first = next(x for x in log if x.status == 429)
+            assert first.end is not None
+            end = first.end
+            during = [x for x in log if end + 0.05 < x.start < end + retry_after - 0.05]
+            again = [x for x in log if x.url.endswith(target.split("//", 1)[1]) and x is not first]
+            retried_after = (again[0].start - end) if again else float("nan")
+            good = not during and bool(again) and retried_after >= retry_after - 0.05
+            if tool == "patchcrawl":
+                ok &= good
+            print(
+                f"  {tool:10} 429 + Retry-After: {retry_after:g} on one lwn.net URL: "
+                f"retried {retried_after:.2f} s after the 429; {len(during)} other lwn.net "
+                f"requests started during the pause -> {'OK' if good else 'NOT HONOURED'}"
+            )
+            lwn.clear()
+    return ok
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[600, 5000])
+    ap.add_argument("--latency", type=float, default=0.030)
+    ap.add_argument("--host-concurrency", type=int, default=4)
+    ap.add_argument("--max-concurrency", type=int, default=32)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--no-conformance", action="store_true")
+    ns = ap.parse_args(argv)
+    a = Args(ns.latency, ns.host_concurrency, ns.max_concurrency, ns.runs)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-lychee-"))
+    try:
+        results = [compare(n, a, tmp) for n in ns.sizes]
+        report(results, a)
+        ok = True if ns.no_conformance else conformance(a, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,451 @@
+"""Shared pieces of the link-checker benchmarks (nothing leaves 127.0.0.0/8).
+
+* :class:`BenchWorld`: ``tests.kernelweb.world.World`` with indexed look-ups, so the
+  simulated sites answer in O(1) however large the world (the base class scans every
+  message for ``thread()`` and every patchwork item for ``pw_by_msgid()``, which is
+  right for tests and far too slow for 50,000 links).
+* :class:`AddrWeb`: ``KernelWeb`` bound to any loopback address (``127.0.0.2`` ...), so
+  each simulated host can live on an address of its own and lychee's per-host limits
+  (keyed on the host it connects to) match patchcrawl's (keyed on the original host).
+* link sets of the corpus's shapes, markdown documents of them, the politeness bound,
+  and a child runner that reads the child's own rusage with ``os.wait4``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+
+from tests.kernelweb.server import KernelWeb, LoggedRequest  # noqa: E402
+from tests.kernelweb.sites import make_handler  # noqa: E402
+from tests.kernelweb.world import _WORDS as WORLD_WORDS  # noqa: E402
+from tests.kernelweb.world import Message, PatchworkItem, Series, World  # noqa: E402
+
+VENV_BIN = ROOT / ".venv" / "bin"
+PATCHCRAWL = str(VENV_BIN / "patchcrawl")
+LYCHEE = str(VENV_BIN / "lychee")
+
+
+def qmid(msgid: str) -> str:
+    return quote(msgid, safe="@")
+
+
+# --------------------------------------------------------------------------- world
+
+
+class BenchWorld(World):
+    """A ``World`` whose look-ups are dictionary reads (call :meth:`freeze` when built)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._children: dict[str, list[str]] | None = None
+        self._pw_index: dict[tuple[str, str], PatchworkItem] | None = None
+        self._series_index: dict[str, Series] | None = None
+
+    def freeze(self) -> BenchWorld:
+        children: dict[str, list[str]] = defaultdict(list)
+        for m in self.messages.values():
+            if m.in_reply_to:
+                children[m.in_reply_to].append(m.msgid)
+        self._children = dict(children)
+        self._pw_index = {(i.host, i.msgid): i for i in self.patchwork.values()}
+        self._series_index = {m.msgid: s for s in self.series for m in s.messages}
+        return self
+
+    def thread(self, msgid: str) -> list[Message]:
+        if self._children is None:
+            return super().thread(msgid)
+        m = self.messages.get(msgid)
+        if m is None:
+            return []
+        root, seen = m, {m.msgid}
+        while root.in_reply_to and root.in_reply_to in self.messages:
+            root = self.messages[root.in_reply_to]
+            if root.msgid in seen:
+                break
+            seen.add(root.msgid)
+        members, todo = {root.msgid}, [root.msgid]
+        while todo:
+            for child in self._children.get(todo.pop(), ()):
+                if child not in members:
+                    members.add(child)
+                    todo.append(child)
+        others = sorted(
+            (self.messages[i] for i in members if i != root.msgid),
+            key=lambda x: (x.date, x.msgid),
+        )
+        return [root, *others]
+
+    def pw_by_msgid(self, host: str, msgid: str) -> PatchworkItem | None:
+        if self._pw_index is None:
+            return super().pw_by_msgid(host, msgid)
+        return self._pw_index.get((host, msgid))
+
+    def series_of(self, msgid: str) -> Series | None:
+        if self._series_index is None:
+            return super().series_of(msgid)
+        return self._series_index.get(msgid)
+
+
+# --------------------------------------------------------------------------- server
+
+
+class AddrWeb(KernelWeb):
+    """``KernelWeb`` listening on ``address`` (any 127.0.0.0/8 address routes to ``lo``)."""
+
+    def __init__(self, handler: object, *, address: str = "127.0.0.1", latency: float = 0.0):
+        super().__init__(handler, latency=latency, address=address)  # type: ignore[arg-type]
+
+    def host_rule(self, host: str) -> str:
+        """A ``--remap`` rule sending every URL of ``host`` (http or https) here."""
+        return rf"^https?://{re.escape(host)}(/.*)?$ {self.base_url}/{host}$1"
+
+
+class WebSet:
+    """One :class:`AddrWeb` per simulated host, each on its own loopback address."""
+
+    def __init__(self, handler: object, hosts: Sequence[str], latency: float) -> None:
+        self.hosts = list(hosts)
+        self.webs = {
+            h: AddrWeb(handler, address=f"127.0.0.{i + 1}", latency=latency)
+            for i, h in enumerate(self.hosts)
+        }
+
+    def __enter__(self) -> WebSet:
+        for w in self.webs.values():
+            w.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for w in self.webs.values():
+            w.stop()
+
+    def rules(self) -> list[str]:
+        return [w.host_rule(h) for h, w in self.webs.items()]
+
+    def clear_log(self) -> None:
+        for w in self.webs.values():
+            w.clear_log()
+
+    def log(self) -> list[LoggedRequest]:
+        return [r for w in self.webs.values() for r in list(w.log)]
+
+    def per_host(self) -> dict[str, int]:
+        return dict(Counter(r.host for r in self.log()))
+
+    def max_in_flight(self) -> dict[str, int]:
+        return {h: w.max_in_flight(h) for h, w in self.webs.items()}
+
+    def min_spacing(self) -> dict[str, float]:
+        return {h: w.min_spacing(h) for h, w in self.webs.items()}
+
+    def close_pairs(self, gap: float) -> dict[str, list[int]]:
+        """Per host, the positions (in start order) of starts less than ``gap`` after the last."""
+        out: dict[str, list[int]] = {}
+        for h, w in self.webs.items():
+            starts = sorted(r.start for r in w.requests_for_host(h))
+            out[h] = [i + 1 for i in range(len(starts) - 1) if starts[i + 1] - starts[i] < gap]
+        return out
+
+
+# --------------------------------------------------------------------------- link sets
+
+_DATE0 = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
+_WORDS = WORLD_WORDS
+_NAMES = [
+    "Alexei Starovoitov",
+    "Daniel Borkmann",
+    "Andrii Nakryiko",
+    "Yonghong Song",
+    "Song Liu",
+    "Martin Lau",
+    "Jakub Kicinski",
+    "Eric Dumazet",
+    "Paolo Abeni",
+    "Jiri Olsa",
+    "Peter Zijlstra",
+    "Vlastimil Babka",
+    "Matthew Wilcox",
+    "Christoph Hellwig",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    url: str
+    date: str
+    author: str
+    title: str
+    status: str  # "v3 ☐"
+    label: str  # "LORE v3,0/4"
+
+
+@dataclasses.dataclass
+class LinkSet:
+    world: BenchWorld
+    rows: list[Row]
+
+    @property
+    def urls(self) -> list[str]:
+        return [r.url for r in self.rows]
+
+    @property
+    def hosts(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for r in self.rows:
+            seen.setdefault(r.url.split("/")[2], None)
+        return list(seen)
+
+
+def _series(w: BenchWorld, rng: random.Random, i: int, *, patchwork: bool, legacy: bool) -> Series:
+    author = rng.choice(_NAMES)
+    title = f"{rng.choice(_WORDS)}: " + " ".join(rng.choice(_WORDS) for _ in range(5)) + f" {i}"
+    date = _DATE0 + dt.timedelta(minutes=rng.randint(0, 5_000_000))
+    return w.add_series(
+        title=title,
+        author=author,
+        version=rng.choice((2, 3, 4, 5, 11)),
+        total=rng.choice((2, 3, 4, 5, 7)),
+        prefixes=("bpf-next",) if patchwork else (),
+        date=date,
+        list="bpf" if patchwork else rng.choice(("lkml", "linux-mm", "netdev")),
+        legacy_patchwork_ids=legacy,
+        patchwork="bpf" if patchwork else None,
+    )
+
+
+def _row(s: Series, url: str, label: str) -> Row:
+    return Row(
+        url=url,
+        date=f"{s.date:%Y/%m/%d}",
+        author=s.author_name,
+        title=s.title,
+        status=f"v{s.version} ☐",
+        label=f"{label} v{s.version},0/{s.total}",
+    )
+
+
+def _lwn_row(w: BenchWorld, rng: random.Random, n: int) -> Row:
+    aid = 900_000 + n
+    title = "An introduction to " + " ".join(rng.choice(_WORDS) for _ in range(4)) + f" {n}"
+    author = rng.choice(("Jonathan Corbet", "Jake Edge", "Daroc Alden", "Jonathan Corbet"))
+    date = (_DATE0 + dt.timedelta(days=rng.randint(0, 3000))).date()
+    w.add_lwn(aid, title, author, date)
+    return Row(f"https://lwn.net/Articles/{aid}/", f"{date:%Y/%m/%d}", author, title, "", "LWN")
+
+
+def three_host_set(n: int, seed: int = 7) -> LinkSet:
+    """``n`` unique links, a third each: lore ``/all/<msgid>/`` cover letters, patchwork
+    cover pages, LWN articles.  Every one answers 200 in one request (no redirect)."""
+    rng = random.Random(seed)
+    w = BenchWorld()
+    rows: list[Row] = []
+    for i in range(n):
+        kind = i % 3
+        if kind == 0:
+            s = _series(w, rng, i, patchwork=False, legacy=False)
+            assert s.cover is not None
+            rows.append(_row(s, f"https://lore.kernel.org/all/{qmid(s.cover.msgid)}/", "LORE"))
+        elif kind == 1:
+            s = _series(w, rng, i, patchwork=True, legacy=False)
+            assert s.cover is not None
+            url = f"https://patchwork.kernel.org/project/bpf/cover/{qmid(s.cover.msgid)}/"
+            rows.append(_row(s, url, "PatchWork"))
+        else:
+            rows.append(_lwn_row(w, rng, i))
+    return LinkSet(w.freeze(), rows)
+
+
+#: shares of the corpus's link kinds (corpus/STATS.md, rounded) for the scale set
+SCALE_MIX: tuple[tuple[str, float], ...] = (
+    ("lore-all", 0.30),
+    ("lore-r", 0.08),
+    ("lore-legacy", 0.25),
+    ("patchwork", 0.17),
+    ("lwn", 0.10),
+    ("git", 0.06),
+    ("lkml-org", 0.04),
+)
+
+
+def scale_set(n: int, seed: int = 11) -> LinkSet:
+    """``n`` unique links in the corpus's shapes (``SCALE_MIX``)."""
+    rng = random.Random(seed)
+    w = BenchWorld()
+    rows: list[Row] = []
+    kinds = [k for k, share in SCALE_MIX for _ in range(round(share * 100))]
+    for i in range(n):
+        kind = kinds[i % len(kinds)]
+        if kind in ("lore-all", "lore-r"):
+            s = _series(w, rng, i, patchwork=False, legacy=False)
+            assert s.cover is not None
+            view = "all" if kind == "lore-all" else "r"
+            slash = "/" if view == "all" else ""
+            url = f"https://lore.kernel.org/{view}/{qmid(s.cover.msgid)}{slash}"
+            rows.append(_row(s, url, "LORE"))
+        elif kind == "lore-legacy":
+            s = _series(w, rng, i, patchwork=False, legacy=True)
+            assert s.cover is not None
+            pid = s.legacy_ids[s.cover.msgid]
+            rows.append(_row(s, f"https://lore.kernel.org/patchwork/cover/{pid}/", "PatchWork"))
+        elif kind == "patchwork":
+            s = _series(w, rng, i, patchwork=True, legacy=False)
+            assert s.cover is not None
+            url = f"https://patchwork.kernel.org/project/bpf/cover/{qmid(s.cover.msgid)}/"
+            rows.append(_row(s, url, "PatchWork"))
+        elif kind == "lwn":
+            rows.append(_lwn_row(w, rng, i))
+        elif kind == "git":
+            sha = f"{rng.getrandbits(160):040x}"
+            author = rng.choice(_NAMES)
+            title = "bpf: " + " ".join(rng.choice(_WORDS) for _ in range(5)) + f" {i}"
+            when = _DATE0 + dt.timedelta(minutes=rng.randint(0, 5_000_000))
+            w.add_commit(sha, title, author, author.lower().replace(" ", ".") + "@kernel.org", when)
+            url = (
+                "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git"
+                f"/commit/?id={sha}"
+            )
+            rows.append(Row(url, f"{when:%Y/%m/%d}", author, title, "☑", "commit"))
+        else:  # lkml.org
+            when = _DATE0 + dt.timedelta(days=rng.randint(0, 3000))
+            path = f"{when.year}/{when.month}/{when.day}/{i}"
+            author = rng.choice(_NAMES)
+            title = "[PATCH] " + " ".join(rng.choice(_WORDS) for _ in range(5)) + f" {i}"
+            w.add_lkml_org(path, title, author, "dev@kernel.org", when)
+            rows.append(
+                Row(f"https://lkml.org/lkml/{path}", f"{when:%Y/%m/%d}", author, title, "", "LKML")
+            )
+    return LinkSet(w.freeze(), rows)
+
+
+# --------------------------------------------------------------------------- documents
+
+HEADER = "| 时间 | 作者 | 特性 | 描述 | 是否合入主线 | 链接 |\n" + "|:---:" * 6 + "|\n"
+
+
+def write_documents(rows: Sequence[Row], directory: Path, per_file: int = 250) -> list[Path]:
+    """Markdown feature tables, ``per_file`` rows a file, one link a row."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    for f, start in enumerate(range(0, len(rows), per_file)):
+        out = [f"# Feature history, part {f + 1}\n\n", HEADER]
+        for r in rows[start : start + per_file]:
+            title = r.title.replace("|", "\\|")
+            cells = (r.date, r.author, title, title, r.status, f"[{r.label}]({r.url})")
+            out.append("| " + " | ".join(cells) + " |\n")
+        p = directory / f"part{f + 1:03d}.md"
+        p.write_text("".join(out), encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+# --------------------------------------------------------------------------- measures
+
+
+def politeness_bound(
+    per_host: dict[str, int], concurrency: int, interval: float, latency: float
+) -> float:
+    """The fastest a polite crawl can finish: the busiest host decides.
+
+    A host with n requests needs ceil(n / concurrency) rounds of one latency each,
+    and its starts are ``interval`` apart (the last starts at (n - 1) * interval).
+    """
+    return max(
+        (
+            max(math.ceil(n / concurrency) * latency, (n - 1) * interval + latency)
+            for n in per_host.values()
+        ),
+        default=0.0,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ChildRun:
+    wall: float
+    cpu: float  # user + sys of the child
+    maxrss_mb: float
+    rc: int
+    stdout: str
+    stderr: str
+
+
+def run_child(argv: Sequence[str], cwd: Path | None = None, timeout: float = 1800.0) -> ChildRun:
+    """Run ``argv``; wall time, the child's own CPU and peak RSS (``os.wait4``)."""
+    t0 = time.perf_counter()
+    with subprocess.Popen(
+        list(argv),
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "NO_COLOR": "1"},
+    ) as p:
+        stdout, stderr = _communicate(p, timeout)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+    return ChildRun(
+        wall=wall,
+        cpu=ru.ru_utime + ru.ru_stime,
+        maxrss_mb=ru.ru_maxrss / 1024,
+        rc=p.returncode,
+        stdout=stdout.decode(errors="replace"),
+        stderr=stderr.decode(errors="replace"),
+    )
+
+
+def _communicate(p: subprocess.Popen[bytes], timeout: float) -> tuple[bytes, bytes]:
+    """Read both pipes to EOF without reaping the child (``wait4`` does that)."""
+    import selectors
+
+    assert p.stdout is not None and p.stderr is not None
+    bufs: dict[int, list[bytes]] = {p.stdout.fileno(): [], p.stderr.fileno(): []}
+    sel = selectors.DefaultSelector()
+    sel.register(p.stdout, selectors.EVENT_READ)
+    sel.register(p.stderr, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
+    open_ = 2
+    while open_:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            p.kill()
+            raise TimeoutError(f"{p.args!r} took longer than {timeout} s")
+        for key, _ in sel.select(left):
+            chunk = os.read(key.fd, 65536)
+            if not chunk:
+                sel.unregister(key.fileobj)
+                open_ -= 1
+            else:
+                bufs[key.fd].append(chunk)
+    sel.close()
+    return b"".join(bufs[p.stdout.fileno()]), b"".join(bufs[p.stderr.fileno()])
+
+
+def median(xs: Iterable[float]) -> float:
+    s = sorted(xs)
+    if not s:
+        return float("nan")
+    mid = len(s) // 2
+    return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
+
+
+def dir_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def handler_for(world: World) -> object:
+    return make_handler(world)
