@@ -62,26 +62,7 @@ class Samples:
 def patchcrawl_argv(
     a: Args, rules: Sequence[str], docs: Path, cache: Path, out: Path, interval: float = 0.0
 ) -> list[str]:
-    argv = [
-        sw.PATCHCRAWL,
-        "verify",
-        "--format",
-        "json",
-        "--output",
-        str(out),
-        "--no-progress",
-        "--cache-dir",
-        str(cache),
-        "--host-concurrency",
-        str(a.conc),
-        "--host-interval",
-        str(interval),
-        "--max-concurrency",
-        str(a.max_conc),
-    ]
-    for r in rules:
-        argv += ["--remap", r]
-    return [*argv, str(docs)]
+    return sw.patchcrawl_argv(rules, docs, cache, out, a.conc, a.max_conc, interval)
 
 
 def lychee_argv(

@@ -39,26 +39,7 @@ def run(
     cache = work / "cache"
     out = work / "report.json"
     with sw.WebSet(sw.handler_for(links.world), links.hosts, latency) as web:
-        argv = [
-            sw.PATCHCRAWL,
-            "verify",
-            "--format",
-            "json",
-            "--output",
-            str(out),
-            "--no-progress",
-            "--cache-dir",
-            str(cache),
-            "--host-concurrency",
-            str(conc),
-            "--host-interval",
-            "0",
-            "--max-concurrency",
-            str(max_conc),
-        ]
-        for rule in web.rules():
-            argv += ["--remap", rule]
-        argv.append(str(docs))
+        argv = sw.patchcrawl_argv(web.rules(), docs, cache, out, conc, max_conc)
         if profile is not None:
             profile.mkdir(parents=True, exist_ok=True)
             prof = str(profile / f"scale_{n}.txt")

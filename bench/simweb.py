@@ -449,3 +449,36 @@ def dir_size(path: Path) -> int:
 
 def handler_for(world: World) -> object:
     return make_handler(world)
+
+
+def patchcrawl_argv(
+    rules: Sequence[str],
+    docs: Path,
+    cache: Path,
+    out: Path,
+    concurrency: int,
+    max_concurrency: int,
+    interval: float = 0.0,
+) -> list[str]:
+    """``patchcrawl verify`` on ``docs`` with a JSON report in ``out``, the given
+    politeness and one ``--remap`` per rule (the simulated hosts)."""
+    argv = [
+        PATCHCRAWL,
+        "verify",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        "--no-progress",
+        "--cache-dir",
+        str(cache),
+        "--host-concurrency",
+        str(concurrency),
+        "--host-interval",
+        str(interval),
+        "--max-concurrency",
+        str(max_concurrency),
+    ]
+    for rule in rules:
+        argv += ["--remap", rule]
+    return [*argv, str(docs)]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ import pytest
 
 from patchcrawl.cli import app
 from patchcrawl.models import DEFAULT_SEVERITY, FINDING_CODES
-from tests.cli_helpers import Run, run_cli
+from tests.cli_helpers import Run, closed_port, run_cli
 from tests.kernelweb.scenarios import Scenario, build
 from tests.kernelweb.server import KernelWeb
 from tests.kernelweb.sites import make_handler
@@ -409,7 +408,7 @@ def test_remap_first_matching_rule_wins_and_matches_whole_url(
     web: KernelWeb, tmp_path: Path
 ) -> None:
     (tmp_path / "x.md").write_text(clean_text())
-    closed = _closed_port()
+    closed = closed_port()
     partial = rf"lwn\.net/Articles/615085/ http://127.0.0.1:{closed}/partial"
     first = rf"^https://lwn\.net/(.*)$ http://127.0.0.1:{web.port}/lwn.net/$1"
     last = rf"^.*$ http://127.0.0.1:{closed}/never"
@@ -446,14 +445,6 @@ def test_remap_redirects_remapped_reports_keep_original_urls(
     assert "127.0.0.1" not in r.text
     # the redirect hop went to the local server too
     assert [q.path for q in web.requests_for_host("example.com")] == ["/old", "/new"]
-
-
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = int(s.getsockname()[1])
-    s.close()
-    return port
 
 
 @pytest.mark.parametrize("rule", ["foo", "( http://x/", "^https://(.*)$"])
@@ -615,7 +606,7 @@ def test_exit_3_network_down_calls_nothing_dead(tmp_path: Path) -> None:
         f"* https://lore.kernel.org/all/2024{i:04d}-1-x@example.org/\n" for i in range(12)
     )
     (tmp_path / "x.md").write_text(text)
-    rule = rf"^https?://([^/?#]+)(.*)$ http://127.0.0.1:{_closed_port()}/$1$2"
+    rule = rf"^https?://([^/?#]+)(.*)$ http://127.0.0.1:{closed_port()}/$1$2"
     r = run_cli(
         ["verify", "--cache-dir", tmp_path / "c", "--remap", rule, *FAST, tmp_path / "x.md"]
     )
@@ -629,7 +620,7 @@ def test_exit_3_network_down_calls_nothing_dead(tmp_path: Path) -> None:
 
 def test_exit_3_from_enrich_too(tmp_path: Path) -> None:
     (tmp_path / "x.md").write_text(doc_text(build()))
-    rule = rf"^https?://([^/?#]+)(.*)$ http://127.0.0.1:{_closed_port()}/$1$2"
+    rule = rf"^https?://([^/?#]+)(.*)$ http://127.0.0.1:{closed_port()}/$1$2"
     r = run_cli(
         ["enrich", "--cache-dir", tmp_path / "c", "--remap", rule, *FAST, tmp_path / "x.md"]
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import closed_port, run_cli
 from tests.kernelweb.server import KernelWeb
 from tests.planted_web import EXPECTED, PLANTED, install_faults, planted_handler, row_lines
 
@@ -216,16 +215,8 @@ def test_clean_document_exits_0(tmp_path: Path) -> None:
         assert web.requests_to(re.compile("mia@example.org"))[0].status == 429
 
 
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = int(s.getsockname()[1])
-    s.close()
-    return port
-
-
 def test_network_down_exits_3_and_calls_nothing_dead(tmp_path: Path) -> None:
-    port = _closed_port()
+    port = closed_port()
     run = cli(
         "verify",
         str(PLANTED),
