@@ -1,6 +1,12 @@
-"""Fetching: polite, cached, remapped GETs (``Fetcher``) and the response cache."""
+"""Fetching: polite, cached, remapped GETs (``Fetcher``) and the response cache.
+
+The client (``Fetcher``, with httpx and its transports) is imported on first use:
+a run answered from the cache never pays for importing the HTTP stack.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from patchcrawl.fetch.cache import (
     ResponseCache,
@@ -10,7 +16,20 @@ from patchcrawl.fetch.cache import (
     cache_stats,
     normalize_url,
 )
-from patchcrawl.fetch.client import Fetcher, FetchEvent, FetchStats
+
+if TYPE_CHECKING:
+    from patchcrawl.fetch.client import Fetcher, FetchEvent, FetchStats
+
+_CLIENT_NAMES = ("FetchEvent", "FetchStats", "Fetcher")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CLIENT_NAMES:
+        from patchcrawl.fetch import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FetchEvent",
