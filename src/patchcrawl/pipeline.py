@@ -202,6 +202,9 @@ async def _resolve_unique(
     finally:
         if cache is not None:
             cache.close()
+        from patchcrawl.fetch.cache import normalize_url
+
+        normalize_url.cache_clear()  # up to 65,536 URLs: not needed after the crawl
 
 
 def check_documents(
