@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,9 @@ from typing import Any
 from click.testing import CliRunner
 
 from patchcrawl.cli import main
+from tests.fetchutil import closed_port
+
+__all__ = ["Run", "closed_port", "run_cli"]
 
 
 @dataclass
@@ -55,12 +57,3 @@ def run_cli(
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         return Run(code, out.getvalue(), err.getvalue().decode("utf-8", "replace"))
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = int(s.getsockname()[1])
-    s.close()
-    return port

@@ -6,6 +6,8 @@ import asyncio
 import gzip
 import time
 
+import pytest
+
 from patchcrawl import USER_AGENT
 from patchcrawl.fetch import Fetcher
 from patchcrawl.settings import RemapRule, Settings
@@ -15,6 +17,16 @@ from tests.kernelweb.http import WebRequest, WebResponse
 from tests.kernelweb.server import CHALLENGE_HTML, KernelWeb
 
 LORE = "https://lore.kernel.org"
+
+
+@pytest.fixture(autouse=True, params=["aiohttp", "httpcore"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every fetch test runs on both transports (``fetch/engine.py``): the test web
+    speaks plain http, which goes through aiohttp by default, while real https
+    traffic goes through httpcore; both must behave the same."""
+    engine_name: str = request.param
+    monkeypatch.setenv("PATCHCRAWL_HTTP_ENGINE", engine_name)
+    return engine_name
 
 
 def test_plain_get_sends_honest_user_agent(kernelweb: KernelWeb) -> None:
