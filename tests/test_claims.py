@@ -122,7 +122,11 @@ STATUS_CASES = [
         (None, False, None, ()),
     ),
     ("v1 ☑ v4", (1, False, True, ())),
-    ("v7.2 ☑ 2.6.23", (None, False, True, ("7.2", "2.6.23"))),
+    # a series version with a sub-revision ("CFS Bandwidth Control v7.2"), then a release
+    ("v7.2 ☑ 2.6.23", (7, False, True, ("2.6.23",))),
+    # ... but a dotted v-number with no release after the glyph stays a release
+    ("v6.13 ☑", (None, False, True, ("6.13",))),
+    ("☑ v6.13", (None, False, True, ("6.13",))),
     ("v1 ☑✓ v2.6.12", (1, False, True, ("2.6.12",))),
     ("RFC ☐☑✓", (None, True, True, ())),
     (

@@ -141,6 +141,22 @@ def _normalise_release(rel: str) -> str:
     return re.sub(r"_rc", "-rc", rel)
 
 
+_DOTTED_VERSION = re.compile(r"(?<![A-Za-z0-9.])[vV](\d+)\.(\d+)(?![\d.\-_~])")
+
+
+def _dotted_version(plain: str) -> re.Match[str] | None:
+    """``v7.2`` in ``v7.2 ☑ 2.6.23``: a series version with a sub-revision (Paul
+    Turner's "CFS Bandwidth Control v7.2"), not a release, when it stands before the
+    merge glyph and a release follows the glyph. Alone, ``v6.13`` stays a release."""
+    m = _DOTTED_VERSION.search(plain)
+    if m is None:
+        return None
+    glyph = _GLYPH_RE.search(plain, m.end())
+    if glyph is None or _RELEASE.search(plain, glyph.end()) is None:
+        return None
+    return m
+
+
 def parse_status(text: str, byte_of: ByteOf) -> StatusClaim | None:
     """Parse a status cell; every one of the 81 patterns in STATS.md is read."""
     raw = text.strip()
@@ -154,11 +170,20 @@ def parse_status(text: str, byte_of: ByteOf) -> StatusClaim | None:
     vstart: int | None = None
     vend: int | None = None
     vm = _STATUS_VERSION.search(plain)
-    if vm:
-        version = int(vm.group(1))
-        version_text = vm.group(0)
-        vstart, vend = byte_of(vm.start()), byte_of(vm.end())
-    releases = tuple(_normalise_release(m.group(1)) for m in _RELEASE.finditer(plain))
+    dotted: re.Match[str] | None = None
+    if vm is None:
+        dotted = _dotted_version(plain)
+    if vm or dotted:
+        m = vm or dotted
+        assert m is not None
+        version = int(m.group(1))
+        version_text = m.group(0)
+        vstart, vend = byte_of(m.start()), byte_of(m.end())
+    releases = tuple(
+        _normalise_release(m.group(1))
+        for m in _RELEASE.finditer(plain)
+        if dotted is None or m.start() != dotted.start()
+    )
     merged: bool | None
     if not glyphs:
         merged = None
