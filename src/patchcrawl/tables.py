@@ -249,6 +249,7 @@ def extract_links(s: str) -> list[RawLink]:
     i = 0
     n = len(s)
     closers: dict[int, int] | None = None  # computed on the first "[" only
+    inline_possible = "](" in s  # no "](" anywhere: no "[" can start an inline link
     while True:
         m = _CAND.search(s, i)
         if m is None:
@@ -274,6 +275,9 @@ def extract_links(s: str) -> list[RawLink]:
             continue
         if c in "![":
             lb = p + len(tok) - 1
+            if not inline_possible:
+                i = m.end()
+                continue
             if closers is None:
                 closers = _match_brackets(s)
             parsed = _parse_inline(s, lb, closers)
