@@ -540,12 +540,13 @@ def test_claim_positions_that_are_off_never_become_edits() -> None:
     assert st is not None and st.version_start is not None
     lab = row.links[1].label
     assert lab is not None and lab.version_start is not None and lab.count_start is not None
+    assert st.version_end is not None and lab.version_end is not None
     bad_status = dataclasses.replace(
         st, version_start=st.version_start + 1, version_end=st.version_end + 1
-    )  # type: ignore[operator]
+    )
     bad_label = dataclasses.replace(
         lab, version_start=lab.version_start - 2, version_end=lab.version_end - 2
-    )  # type: ignore[operator]
+    )
     links = (row.links[0], dataclasses.replace(row.links[1], label=bad_label), row.links[2])
     bad_row = dataclasses.replace(
         row, claims=dataclasses.replace(row.claims, status=bad_status), links=links

@@ -268,12 +268,11 @@ def test_output_failure_leaves_old_file_intact(
     (tmp_path / "x.md").write_text(clean_text())
     out = tmp_path / "r.json"
     out.write_bytes(b"OLD REPORT")
-    import patchcrawl.atomic as atomic
 
     def boom(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(atomic.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)  # what patchcrawl.atomic calls
     r = run_cli(
         ["verify", "--offline", "--cache-dir", tmp_path / "c", "--output", out, tmp_path / "x.md"]
     )
@@ -316,7 +315,13 @@ def test_cache_dir_precedence(tmp_path: Path) -> None:
 def test_cache_dir_env_used_by_verify(web: KernelWeb, tmp_path: Path) -> None:
     (tmp_path / "x.md").write_text(clean_text())
     env = {"PATCHCRAWL_CACHE_DIR": str(tmp_path / "envcache")}
-    args = ["verify", "--remap", web.remap_rule(), *FAST, tmp_path / "x.md"]
+    args: list[str | os.PathLike[str]] = [
+        "verify",
+        "--remap",
+        web.remap_rule(),
+        *FAST,
+        tmp_path / "x.md",
+    ]
     r = run_cli(args, env=env)
     assert r.code == 0, r.err
     assert (tmp_path / "envcache").is_dir()
@@ -472,7 +477,13 @@ def test_private_address_refused_by_default_allowed_with_flag(
 ) -> None:
     url = f"http://127.0.0.1:{web.port}/lwn.net/Articles/615085/"
     (tmp_path / "x.md").write_text(f"# p\n\n[local]({url})\n")
-    base = ["verify", "--cache-dir", tmp_path / "c", *FAST, tmp_path / "x.md"]
+    base: list[str | os.PathLike[str]] = [
+        "verify",
+        "--cache-dir",
+        tmp_path / "c",
+        *FAST,
+        tmp_path / "x.md",
+    ]
     r = run_cli(base)
     r.assert_clean()
     link = r.json()["links"][0]
@@ -631,7 +642,7 @@ def test_exit_3_from_enrich_too(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- JSON report
 
 
-EXAMPLE_LINK_KEYS = {
+EXAMPLE_LINK_KEYS: dict[str, type | tuple[type, ...]] = {
     "url": str,
     "file": str,
     "line": int,

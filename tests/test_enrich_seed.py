@@ -10,6 +10,7 @@ other byte, and a second run must find nothing left to do.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -43,7 +44,13 @@ def test_every_legacy_patchwork_link_becomes_its_canonical_lore_url(
     scanned = scan_file(str(doc))
     legacy = [link for link in scanned.links if LEGACY.fullmatch(link.url)]
     assert len(legacy) >= 5, "the seed should carry retired patchwork links"
-    args = ["--remap", seed_web.remap_rule(), "--cache-dir", tmp_path / "c", *FAST]
+    args: list[str | os.PathLike[str]] = [
+        "--remap",
+        seed_web.remap_rule(),
+        "--cache-dir",
+        tmp_path / "c",
+        *FAST,
+    ]
 
     check = run_cli(["enrich", "--check", "--select", "moved-link", *args, doc])
     check.assert_clean()
@@ -84,7 +91,13 @@ def test_every_legacy_patchwork_link_becomes_its_canonical_lore_url(
 def test_ignore_moved_link_leaves_legacy_links_alone(seed_web: KernelWeb, tmp_path: Path) -> None:
     doc = tmp_path / "BPF.md"
     shutil.copyfile(SEED, doc)
-    args = ["--remap", seed_web.remap_rule(), "--cache-dir", tmp_path / "c", *FAST]
+    args: list[str | os.PathLike[str]] = [
+        "--remap",
+        seed_web.remap_rule(),
+        "--cache-dir",
+        tmp_path / "c",
+        *FAST,
+    ]
     r = run_cli(["enrich", "--ignore", "moved-link", *args, doc])
     r.assert_clean()
     lines = r.text.splitlines()

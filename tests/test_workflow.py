@@ -61,9 +61,10 @@ def test_workflow_commands_are_accepted_by_the_cli() -> None:
 
 
 def test_workflow_triggers_cache_and_sarif_upload() -> None:
-    wf = _workflow()
+    wf: dict[Any, Any] = _workflow()
     # PyYAML reads the bare key `on` as True
     triggers = wf.get("on", wf.get(True))
+    assert isinstance(triggers, dict)
     assert "schedule" in triggers and "pull_request" in triggers
     assert any("md" in p for p in triggers["pull_request"]["paths"])
     steps = wf["jobs"]["audit"]["steps"]

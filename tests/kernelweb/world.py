@@ -9,6 +9,7 @@ from the clock or ``random`` without a seed.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import random
 from collections.abc import Iterable, Sequence
@@ -57,13 +58,13 @@ class Series:
     list: str
     date: dt.datetime
     cover: Message | None
-    patches: list[Message]
+    patches: builtins.list[Message]
     legacy_ids: dict[str, int] = field(default_factory=dict)  # msgid -> legacy patchwork id
     patchwork: dict[str, int] = field(default_factory=dict)  # msgid -> patchwork item id
     patchwork_series: int | None = None
 
     @property
-    def messages(self) -> list[Message]:
+    def messages(self) -> builtins.list[Message]:
         return ([self.cover] if self.cover else []) + self.patches
 
     @property
@@ -436,7 +437,7 @@ class World:
                 page=page,
                 ambiguous=ambiguous,
             )
-        patches: list[Message] = []
+        patches: builtins.list[Message] = []
         for i in range(1, total + 1):
             ptitle = (
                 patch_titles[i - 1]
@@ -474,14 +475,14 @@ class World:
             patches=patches,
         )
         if legacy_patchwork_ids:
-            ids: list[int]
+            ids: builtins.list[int]
             if legacy_patchwork_ids is True:
                 ids = []
                 for _ in s.messages:
                     self._legacy_next += 1
                     ids.append(self._legacy_next)
             else:
-                ids = [int(x) for x in legacy_patchwork_ids]  # type: ignore[union-attr]
+                ids = [int(x) for x in legacy_patchwork_ids]
             for m, n in zip(s.messages, ids, strict=False):
                 kind = "cover" if m is cover_msg else "patch"
                 self.legacy[n] = (kind, m.msgid)
@@ -493,7 +494,7 @@ class World:
             self._pw_series_next += 1
             sid = self._pw_series_next
             cover_id = None
-            pids: list[int] = []
+            pids: builtins.list[int] = []
             for m in s.messages:
                 self._pw_next += 1
                 kind = "cover" if m is cover_msg else "patch"
