@@ -151,3 +151,29 @@ def test_second_run_from_cache_sends_nothing(tmp_path: Path) -> None:
     assert {u: r.status for u, r in first.resolutions.items()} == {
         u: r.status for u, r in second.resolutions.items()
     }
+
+
+def test_cached_resolutions_are_keyed_by_the_code_that_made_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recorded: list[Any]
+) -> None:
+    """A resolution cached by other parsing code is not used: changed code reads and
+    parses the pages again (a released version number alone would not change)."""
+    import patchcrawl
+
+    world, n = _world()
+    paths = _documents(tmp_path, n)
+    with KernelWeb(make_handler(world)) as web:
+        settings = web_settings(web, cache_dir=tmp_path / "cache")
+        docs = pipeline.scan_documents([str(p) for p in paths])
+        first = pipeline.check_documents(docs, settings)
+        assert len(recorded) == 1 and recorded[0].reads
+        same = pipeline.check_documents(docs, settings)
+        assert len(recorded) == 1  # every answer from cached resolutions: nothing parsed
+        assert same.requests == 0
+        monkeypatch.setattr(patchcrawl, "_FINGERPRINT", "other-code")
+        again = pipeline.check_documents(docs, settings)
+        assert len(recorded) == 2 and recorded[1].reads  # parsed anew
+        assert again.requests == 0  # ... from the pages in the response cache
+    assert {u: r.status for u, r in again.resolutions.items()} == {
+        u: r.status for u, r in first.resolutions.items()
+    }

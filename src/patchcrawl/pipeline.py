@@ -16,7 +16,7 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from patchcrawl import __version__
+from patchcrawl import __version__, code_fingerprint
 from patchcrawl.models import (
     SEVERITIES,
     Document,
@@ -114,10 +114,11 @@ def _interleave_by_host(refs: Sequence[Ref]) -> list[Ref]:
 
 
 def resolution_key(fetch_url: str, settings: Settings) -> str:
-    """Where a resolution is cached: the URL, patchcrawl's version (parsers change)
-    and the settings that shape a resolution (accepted statuses, canonical style)."""
+    """Where a resolution is cached: the URL, the fingerprint of patchcrawl's code
+    (parsers change, released or not) and the settings that shape a resolution
+    (accepted statuses, canonical style)."""
     accept = ",".join(sorted(str(a) for a in settings.accept))
-    return f"{__version__}\0{settings.canonical_style}\0{accept}\0{fetch_url}"
+    return f"{code_fingerprint()}\0{settings.canonical_style}\0{accept}\0{fetch_url}"
 
 
 # statuses worth remembering: what a later run would find again; never the ones a
