@@ -114,8 +114,9 @@ def _decode(url: str, value: Any) -> Response | None:
     )
 
 
-# what a URL resolved to (status, metadata), keyed by patchcrawl's version and the
-# settings that shape a resolution: a warm run reads these instead of re-parsing pages
+# what a URL resolved to (status, metadata), keyed by the fingerprint of patchcrawl's
+# code and the settings that shape a resolution (``pipeline.resolution_key``): a warm
+# run reads these instead of re-parsing pages
 _RESOLUTION_PREFIX = "resolution\0"
 
 

@@ -295,7 +295,7 @@ class Fetcher:
             self.stats.from_cache += 1
             self._emit("cache", url, cached.status)
             return dataclasses.replace(cached, url=url)
-        if cached is not None and time.time() - cached.fetched_at < s.max_age:
+        if cached is not None and self._fresh(cached):
             self.stats.from_cache += 1
             self._emit("cache", url, cached.status)
             return dataclasses.replace(cached, url=url)
@@ -323,6 +323,10 @@ class Fetcher:
                 self.cache.put(dataclasses.replace(resp, url=resp.final_url, redirects=()), headers)
         return resp
 
+    def _fresh(self, resp: Response) -> bool:
+        """Fetched within ``--max-age``: good to answer without asking the server."""
+        return time.time() - resp.fetched_at < self.settings.max_age
+
     def _fresh_hop(
         self, url: str, headers: Mapping[str, str] | None, seen: set[str]
     ) -> Response | None:
@@ -330,7 +334,7 @@ class Fetcher:
         if self.cache is None:
             return None
         hit = self.cache.get(url, headers)
-        if hit is None or time.time() - hit.fetched_at >= self.settings.max_age:
+        if hit is None or not self._fresh(hit):
             return None
         if any(h.location is not None and normalize_url(h.location) in seen for h in hit.redirects):
             return None
