@@ -23,6 +23,7 @@ from patchcrawl.models import (
     Finding,
     Link,
     LinkResult,
+    LinkStatus,
     Ref,
     Report,
     Resolution,
@@ -85,15 +86,19 @@ def _all_links(documents: Sequence[Document]) -> list[Link]:
     return [link for doc in documents for link in doc.links]
 
 
-def _static_resolution(ref: Ref, settings: Settings) -> Resolution | None:
-    """A resolution decided without the network: malformed, excluded, not http(s)."""
+def _static_resolution(ref: Ref, settings: Settings, network: bool) -> Resolution | None:
+    """A resolution decided without the network: malformed, excluded, not http(s).
+
+    With no network at all (``scan``) a usable link is ``not-checked``, never
+    ``skipped`` (CONTRACT.md's scan section)."""
     if ref.kind == "malformed":
         return Resolution(url=ref.url, status="malformed", detail=ref.problem)
+    unchecked: LinkStatus = "skipped" if network else "not-checked"
     if ref.fetch_url is None:
-        return Resolution(url=ref.url, status="skipped", detail="not an http(s) URL")
+        return Resolution(url=ref.url, status=unchecked, detail="not an http(s) URL")
     for pattern in settings.exclude:
         if pattern.search(ref.url):
-            return Resolution(url=ref.url, status="skipped", detail="excluded by configuration")
+            return Resolution(url=ref.url, status=unchecked, detail="excluded by configuration")
     return None
 
 
@@ -117,8 +122,12 @@ def resolution_key(fetch_url: str, settings: Settings) -> str:
     """Where a resolution is cached: the URL, the fingerprint of patchcrawl's code
     (parsers change, released or not) and the settings that shape a resolution
     (accepted statuses, canonical style)."""
+    return _resolution_prefix(settings) + fetch_url
+
+
+def _resolution_prefix(settings: Settings) -> str:
     accept = ",".join(sorted(str(a) for a in settings.accept))
-    return f"{code_fingerprint()}\0{settings.canonical_style}\0{accept}\0{fetch_url}"
+    return f"{code_fingerprint()}\0{settings.canonical_style}\0{accept}\0"
 
 
 # statuses worth remembering: what a later run would find again; never the ones a
@@ -145,9 +154,10 @@ async def _resolve_unique(
     try:
         todo: list[Ref] = []
         now = time.time()
+        prefix = _resolution_prefix(settings)
         for ref in refs:
             assert ref.fetch_url is not None
-            got = cache.get_resolution(resolution_key(ref.fetch_url, settings)) if cache else None
+            got = cache.get_resolution(prefix + ref.fetch_url) if cache else None
             if got is not None and (settings.offline or now - got[0] < settings.max_age):
                 results[ref.fetch_url] = dataclasses.replace(got[1], from_cache=True)
                 progress.advance()
@@ -192,11 +202,7 @@ async def _resolve_unique(
             await asyncio.gather(*(worker() for _ in range(n_workers)))
             stats = fetcher.stats
             if cache is not None and not fetcher.network_down:
-                keep = {
-                    resolution_key(url, settings): res
-                    for url, res in fresh.items()
-                    if res.status in _KEEP
-                }
+                keep = {prefix + url: res for url, res in fresh.items() if res.status in _KEEP}
                 # dated by the oldest page read this run: never fresher than its pages
                 cache.put_resolutions(keep, oldest)
             return results, stats.requests, stats.from_cache + hits, fetcher.network_down
@@ -227,10 +233,7 @@ def check_documents(
     static: dict[str, Resolution] = {}
     unique: dict[str, Ref] = {}
     for url, ref in refs.items():
-        res = _static_resolution(ref, settings)
-        if res is not None and not network and res.status != "malformed":
-            # CONTRACT (scan): with no network every usable link is ``not-checked``
-            res = Resolution(url=url, status="not-checked", detail=res.detail)
+        res = _static_resolution(ref, settings, network)
         if res is not None:
             static[url] = res
         elif ref.fetch_url is not None and ref.fetch_url not in unique:
