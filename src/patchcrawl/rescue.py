@@ -302,7 +302,7 @@ async def rescue(
         expected=link.url,
         actual=target,
         row_line=row.line,
-        edits=(Edit(file=link.file, start=link.start, end=link.end, new=target, old=link.url),),
+        edits=(_replace_link(link, target),),
         extra=(("rescue_url", target), ("score", f"{sc:.2f}")),
     )
 
@@ -387,7 +387,10 @@ def _moved_to(found: Finding, row: Row, link: Link) -> Finding:
         line=link.line,
         column=link.column,
         row_line=row.line,
-        edits=(
-            Edit(file=link.file, start=link.start, end=link.end, new=found.actual, old=link.url),
-        ),
+        edits=(_replace_link(link, found.actual),),
     )
+
+
+def _replace_link(link: Link, target: str) -> Edit:
+    """The edit that puts ``target`` where ``link``'s URL is written."""
+    return Edit(file=link.file, start=link.start, end=link.end, new=target, old=link.url)
