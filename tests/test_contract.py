@@ -345,37 +345,22 @@ def test_offline_uncached_is_not_checked_and_sends_nothing(web: KernelWeb, tmp_p
     assert web.count == 0
 
 
+def _offline_with_max_age(tmp_path: Path, value: str) -> Run:
+    (tmp_path / "x.md").write_text(clean_text())
+    args: list[str | os.PathLike[str]] = ["verify", "--offline", "--cache-dir", tmp_path / "c"]
+    args += ["--max-age", value]
+    return run_cli([*args, tmp_path / "x.md"])
+
+
 @pytest.mark.parametrize("value", ["30m", "12h", "7d"])
 def test_max_age_forms(tmp_path: Path, value: str) -> None:
-    (tmp_path / "x.md").write_text(clean_text())
-    r = run_cli(
-        [
-            "verify",
-            "--offline",
-            "--cache-dir",
-            tmp_path / "c",
-            "--max-age",
-            value,
-            tmp_path / "x.md",
-        ]
-    )
+    r = _offline_with_max_age(tmp_path, value)
     assert r.code == 0, r.err
 
 
 @pytest.mark.parametrize("value", ["abc", "-1", "7x", "", "d7", "1.2.3h"])
 def test_max_age_bad_values(tmp_path: Path, value: str) -> None:
-    (tmp_path / "x.md").write_text(clean_text())
-    r = run_cli(
-        [
-            "verify",
-            "--offline",
-            "--cache-dir",
-            tmp_path / "c",
-            "--max-age",
-            value,
-            tmp_path / "x.md",
-        ]
-    )
+    r = _offline_with_max_age(tmp_path, value)
     r.assert_clean()
     assert r.code == 2 and "duration" in r.err and r.out == b""
 
