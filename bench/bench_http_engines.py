@@ -5,7 +5,9 @@ latency) and fetches N URLs, 12 at a time, with:
 
 * ``httpcore``: ``httpx.AsyncClient`` on httpx's own transport (HTTP/1.1 here);
 * ``aiohttp-under-httpx``: ``httpx.AsyncClient`` on ``patchcrawl.fetch.engine.AiohttpTransport``
-  (what patchcrawl uses for ``http``);
+  (what patchcrawl used for ``http`` until the fetcher stopped using ``AsyncClient``);
+* ``aiohttp-transport-direct``: an ``httpx.Request`` handed straight to that transport,
+  as the fetcher does now;
 * ``aiohttp``: a bare ``aiohttp.ClientSession``, as the floor.
 
 The figure is the client thread's own CPU time (``time.thread_time``; the server runs
@@ -64,6 +66,28 @@ async def via_httpx(transport: httpx.AsyncBaseTransport, port: int, n: int) -> N
         await _many(one, n)
 
 
+async def direct_transport(transport: httpx.AsyncBaseTransport, port: int, n: int) -> None:
+    """``httpx.Request`` handed straight to the transport, as the fetcher does: no
+    ``AsyncClient`` (no cookie jar, no header merging, no redirect loop)."""
+    headers = {"user-agent": "bench", "accept": "*/*", "accept-encoding": "gzip, deflate"}
+    timeout = {"timeout": {"connect": 30.0, "read": 30.0, "write": 30.0, "pool": 30.0}}
+
+    async def one(i: int) -> int:
+        req = httpx.Request(
+            "GET", f"http://127.0.0.1:{port}/x/{i}", headers=headers, extensions=timeout
+        )
+        r = await transport.handle_async_request(req)
+        try:
+            return len(b"".join([c async for c in r.aiter_bytes()]))
+        finally:
+            await r.aclose()
+
+    try:
+        await _many(one, n)
+    finally:
+        await transport.aclose()
+
+
 async def bare_aiohttp(port: int, n: int) -> None:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=PARALLEL)) as s:
 
@@ -80,6 +104,9 @@ def engines(port: int, n: int) -> dict[str, Callable[[], Awaitable[None]]]:
             httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=PARALLEL)), port, n
         ),
         "aiohttp-under-httpx": lambda: via_httpx(
+            AiohttpTransport(max_connections=PARALLEL), port, n
+        ),
+        "aiohttp-transport-direct": lambda: direct_transport(
             AiohttpTransport(max_connections=PARALLEL), port, n
         ),
         "aiohttp": lambda: bare_aiohttp(port, n),

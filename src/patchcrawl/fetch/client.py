@@ -1,4 +1,10 @@
-"""``Fetcher``: polite, cached, remapped GETs on one ``httpx.AsyncClient``.
+"""``Fetcher``: polite, cached, remapped GETs through one httpx transport stack.
+
+Requests are ``httpx.Request`` objects handed to the transport (remap, then the
+engine of :mod:`patchcrawl.fetch.engine`), not sent through ``httpx.AsyncClient``:
+the fetcher follows redirects, times requests and sets its headers itself, and the
+client's cookie jar, header merging and redirect loop cost about a fifth of a
+millisecond of CPU per request for nothing it uses (``bench/bench_http_engines.py``).
 
 One logical ``get`` = cache look-up, then (when needed) a chain of requests
 with redirects followed by hand, each request retried on transient trouble and
@@ -156,7 +162,13 @@ class Fetcher:
         self.stats = FetchStats()
         self.network_down = False
         self._inner_transport = transport
-        self._client: httpx.AsyncClient | None = None
+        self._wire: RemapTransport | None = None
+        self._base_headers = {
+            "user-agent": settings.user_agent or USER_AGENT,
+            "accept": "*/*",
+            "accept-encoding": "gzip, deflate",  # what httpx decodes without extras
+        }
+        self._extensions = {"timeout": httpx.Timeout(settings.timeout).as_dict()}
         self._entered = False
         self._pol: Politeness | None = None
         self._inflight: dict[tuple[str, bool], asyncio.Future[Response]] = {}
@@ -184,10 +196,10 @@ class Fetcher:
         )
         return self
 
-    def _http(self) -> httpx.AsyncClient:
-        """The HTTP client, made on the first request that goes out: a run answered
+    def _http(self) -> RemapTransport:
+        """The transport stack, made on the first request that goes out: a run answered
         from the cache never pays for the HTTP engine, TLS contexts or connections."""
-        if self._client is None:
+        if self._wire is None:
             if not self._entered:
                 raise RuntimeError("Fetcher used outside 'async with'")
             from patchcrawl.fetch.engine import make_transport
@@ -195,14 +207,8 @@ class Fetcher:
             s = self.settings
             inner = self._inner_transport or make_transport(max(1, s.max_concurrency))
             guard = None if s.allow_private else AddressGuard()
-            self._client = httpx.AsyncClient(
-                transport=RemapTransport(inner, s.remap, guard),
-                follow_redirects=False,
-                timeout=httpx.Timeout(s.timeout),
-                headers={"user-agent": self.user_agent},
-                trust_env=False,
-            )
-        return self._client
+            self._wire = RemapTransport(inner, s.remap, guard)
+        return self._wire
 
     async def __aexit__(
         self,
@@ -214,9 +220,9 @@ class Fetcher:
 
     async def aclose(self) -> None:
         self._entered = False
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._wire is not None:
+            await self._wire.aclose()
+            self._wire = None
         if self._own_cache and self.cache is not None:
             self.cache.close()
             self.cache = None
@@ -554,17 +560,17 @@ class Fetcher:
     # ------------------------------------------------------------------ the wire
 
     async def _send(self, url: str, headers: dict[str, str], host: str) -> _Outcome:
-        client = self._http()
+        wire = self._http()
         s = self.settings
         self.stats.requests += 1
         self._emit("request", url)
         resp: httpx.Response | None = None
         try:
             async with asyncio.timeout(s.timeout):
-                request = client.build_request("GET", url, headers=headers)
                 if self._pol is not None:
                     self._pol.sent(host)
-                resp = await client.send(request, stream=True)
+                sent = {**self._base_headers, **{k.lower(): v for k, v in headers.items()}}
+                resp = await wire.get(url, sent, self._extensions)
                 try:
                     out = await self._read(resp)
                 finally:

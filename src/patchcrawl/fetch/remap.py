@@ -10,6 +10,7 @@ targets); a remap target was chosen by the user and is allowed implicitly.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 
@@ -33,6 +34,16 @@ class RemapTransport(httpx.AsyncBaseTransport):
 
     def rewrite(self, url: str) -> str:
         return remap_url(self._rules, url) if self._rules else url
+
+    async def get(
+        self, url: str, headers: dict[str, str], extensions: dict[str, Any]
+    ) -> httpx.Response:
+        """GET ``url`` (original space): the request is built once, on the wire URL."""
+        wire = self.rewrite(url)
+        request = httpx.Request("GET", wire, headers=headers, extensions=extensions)
+        if wire == url and self._guard is not None:
+            await self._guard(request.url)
+        return await self._inner.handle_async_request(request)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         original = str(request.url)
