@@ -21,8 +21,7 @@ Errors are mapped onto httpx's exception classes, so the fetcher sees one family
 from __future__ import annotations
 
 import os
-import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import httpx
@@ -75,9 +74,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._max = max_connections
         self._keepalive = keepalive_expiry
         self._session: aiohttp.ClientSession | None = None
-        # made now, not on the first request: loading the CA bundle takes ~40 ms, and
-        # the fetcher makes its transport before it takes a politeness slot
-        self._ssl = ssl.create_default_context()
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -85,7 +81,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 limit=self._max,
                 limit_per_host=0,  # the per-host limits are the fetcher's politeness
                 keepalive_timeout=self._keepalive,
-                ssl=self._ssl,
+                # aiohttp's own verified context, made when it is imported (loading
+                # the CA bundle takes ~40 ms: not again here, nor after a slot is taken)
+                ssl=True,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -134,19 +132,31 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
 
 class _ByScheme(httpx.AsyncBaseTransport):
-    """``https`` through one transport, everything else through the other."""
+    """``https`` through one transport, everything else through the other.
 
-    def __init__(self, secure: httpx.AsyncBaseTransport, plain: httpx.AsyncBaseTransport) -> None:
-        self._secure = secure
+    The ``https`` one is made on the first ``https`` request: httpcore with HTTP/2
+    imports h2 and hpack (~0.15 s), which a run whose requests all go to ``http``
+    (a ``--remap`` to a local mirror, the test web) never needs.
+    """
+
+    def __init__(
+        self, secure: Callable[[], httpx.AsyncBaseTransport], plain: httpx.AsyncBaseTransport
+    ) -> None:
+        self._make_secure = secure
+        self._secure: httpx.AsyncBaseTransport | None = None
         self._plain = plain
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        inner = self._secure if request.url.scheme == "https" else self._plain
-        return await inner.handle_async_request(request)
+        if request.url.scheme != "https":
+            return await self._plain.handle_async_request(request)
+        if self._secure is None:
+            self._secure = self._make_secure()
+        return await self._secure.handle_async_request(request)
 
     async def aclose(self) -> None:
         await self._plain.aclose()
-        await self._secure.aclose()
+        if self._secure is not None:
+            await self._secure.aclose()
 
 
 def _httpcore(max_connections: int) -> httpx.AsyncBaseTransport:
@@ -175,4 +185,4 @@ def make_transport(max_connections: int) -> httpx.AsyncBaseTransport:
     fast = AiohttpTransport(max_connections=max_connections)
     if name == "aiohttp":
         return fast
-    return _ByScheme(_httpcore(max_connections), fast)
+    return _ByScheme(lambda: _httpcore(max_connections), fast)
