@@ -118,6 +118,9 @@ def _decode(url: str, value: Any) -> Response | None:
 # code and the settings that shape a resolution (``pipeline.resolution_key``): a warm
 # run reads these instead of re-parsing pages
 _RESOLUTION_PREFIX = "resolution\0"
+# pages written in one transaction: at most this many, at most this many seconds apart
+FLUSH_ENTRIES = 128
+FLUSH_SECONDS = 1.0
 
 
 class ResponseCache:
@@ -128,6 +131,10 @@ class ResponseCache:
         self._reported = False
         self._rebuilt = False
         self._cache: diskcache.Cache | None = self._open()
+        # writes wait here (read back by ``get``) and go to disk together, in one
+        # transaction: a commit per page costs ~0.1 ms of CPU, a third of a write
+        self._pending: dict[str, tuple[Any, ...]] = {}
+        self._flushed_at = time.monotonic()
 
     # -------------------------------------------------------------- opening, repair
 
@@ -208,7 +215,9 @@ class ResponseCache:
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response | None:
         """The stored answer for ``url`` (any age), ``from_cache=True``; None on a miss."""
         key = cache_key(url, headers)
-        value = self._safe(lambda c: c.get(key), None)
+        value = self._pending.get(key)
+        if value is None:
+            value = self._safe(lambda c: c.get(key), None)
         if value is None:
             return None
         try:
@@ -221,9 +230,29 @@ class ResponseCache:
         """Store ``resp`` under its original URL when it is worth keeping."""
         if not cacheable(resp):
             return False
-        key = cache_key(resp.url, headers)
-        value = _encode(resp)
-        return bool(self._safe(lambda c: c.set(key, value), False))
+        if self._cache is None:
+            return False
+        self._pending[cache_key(resp.url, headers)] = _encode(resp)
+        if len(self._pending) >= FLUSH_ENTRIES or (
+            time.monotonic() - self._flushed_at >= FLUSH_SECONDS
+        ):
+            self.flush()
+        return True
+
+    def flush(self) -> None:
+        """Write the waiting entries in one transaction (``close`` does this too)."""
+        self._flushed_at = time.monotonic()
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+
+        def write(c: diskcache.Cache) -> bool:
+            with c.transact():
+                for key, value in pending.items():
+                    c.set(key, value)
+            return True
+
+        self._safe(write, False)
 
     # ------------------------------------------------ resolutions (the warm path)
 
@@ -253,6 +282,7 @@ class ResponseCache:
 
     def touch(self, url: str, headers: Mapping[str, str] | None, fetched_at: float) -> None:
         """A 304 confirmed the entry: make it fresh again."""
+        self.flush()
         key = cache_key(url, headers)
         value = self._safe(lambda c: c.get(key), None)
         if isinstance(value, tuple) and len(value) == 7:
@@ -260,14 +290,17 @@ class ResponseCache:
             self._safe(lambda c: c.set(key, fresh), False)
 
     def delete(self, url: str, headers: Mapping[str, str] | None = None) -> bool:
+        self.flush()
         key = cache_key(url, headers)
         return bool(self._safe(lambda c: c.delete(key), False))
 
     def __len__(self) -> int:
+        self.flush()
         return self._safe(lambda c: len(c), 0)
 
     def items(self) -> Iterator[tuple[str, float]]:
         """(key, fetched_at) of every entry."""
+        self.flush()
         cache = self._cache
         if cache is None:
             return
@@ -284,6 +317,7 @@ class ResponseCache:
             self._rebuild(exc)
 
     def close(self) -> None:
+        self.flush()
         if self._cache is not None:
             with contextlib.suppress(Exception):
                 self._cache.close()
