@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -371,5 +372,28 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(EXIT_INTERNAL)
 
 
+def console() -> None:
+    """The ``patchcrawl`` command: :func:`main`, then leave without tearing down the heap.
+
+    Every file is written (atomically) and every cache closed before ``main``
+    returns; what is left is freeing the scanned documents and results, object by
+    object, which took 0.2-0.3 s of a 2 s run of 5,000 links. ``os._exit`` skips that
+    after flushing stdout and stderr. ``main`` itself (tests, embedding) exits normally.
+    """
+    code: int = 0
+    try:
+        main()
+    except SystemExit as exc:
+        if isinstance(exc.code, int):
+            code = exc.code
+        elif exc.code is not None:
+            sys.stderr.write(f"{exc.code}\n")
+            code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    main()
+    console()
