@@ -99,13 +99,22 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return made
 
 
-def test_one_request_per_url_and_one_read_per_msgid(tmp_path: Path, recorded: list[Any]) -> None:
+@pytest.mark.parametrize("entry", ["documents", "paths"])
+def test_one_request_per_url_and_one_read_per_msgid(
+    tmp_path: Path, recorded: list[Any], entry: str
+) -> None:
+    """Both ways in: documents scanned first (``check_documents``), and files scanned
+    while the crawl runs (``check_paths``, what ``verify`` and ``enrich`` use)."""
     world, n = _world()
     paths = _documents(tmp_path, n)
     with KernelWeb(make_handler(world)) as web:
         settings = web_settings(web, cache_dir=tmp_path / "cache", host_concurrency=4)
-        docs = pipeline.scan_documents([str(p) for p in paths])
-        checked = pipeline.check_documents(docs, settings)
+        if entry == "documents":
+            docs = pipeline.scan_documents([str(p) for p in paths])
+            checked = pipeline.check_documents(docs, settings)
+        else:
+            checked = pipeline.check_paths([str(p) for p in paths], settings)
+            docs = checked.documents
         log = list(web.log)
 
     assert all(r.status not in ("unreachable", "not-checked") for r in checked.resolutions.values())

@@ -8,11 +8,12 @@ and decides the outcome of a run (exit codes of CONTRACT.md).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as _dt
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -58,6 +59,8 @@ class Checked:
     from_cache: int
     network_down: bool
     seconds: float
+    # per document, what ``audit`` found, when it ran during the crawl (``check_paths``)
+    audited: tuple[tuple[Finding, ...], ...] | None = None
 
 
 def now_iso() -> str:
@@ -135,83 +138,190 @@ def _resolution_prefix(settings: Settings) -> str:
 _KEEP = frozenset({"ok", "moved", "dead", "blocked", "paywalled"})
 
 
-async def _resolve_unique(
-    refs: Sequence[Ref],
-    settings: Settings,
-    progress: ProgressLike,
-) -> tuple[dict[str, Resolution], int, int, bool]:
-    """Resolve each unique fetchable ref once. Returns (fetch_url -> Resolution,
-    requests, from_cache, network_down).
+class _Links:
+    """Every link seen so far: its ref, its static resolution, the unique fetchable refs."""
 
-    A resolution cached by an earlier run answers when it is fresh (every page it was
-    read from was fetched within ``--max-age``; any age with ``--offline``): a warm run
-    neither reads nor parses pages, and opens no connection.
+    def __init__(self, settings: Settings, network: bool) -> None:
+        self.settings = settings
+        self.network = network
+        self.refs: dict[str, Ref] = {}  # link.url -> Ref
+        self.static: dict[str, Resolution] = {}  # link.url -> resolution without network
+        self.unique: dict[str, Ref] = {}  # fetch_url -> the first ref that needs it
+
+    def add(self, links: Sequence[Link]) -> list[Ref]:
+        """Take in ``links``; return the refs of fetch URLs not seen before."""
+        new: list[Ref] = []
+        refs, unique = self.refs, self.unique
+        for link in links:
+            url = link.url
+            if url in refs:
+                continue
+            ref = refs[url] = classify(url)
+            res = _static_resolution(ref, self.settings, self.network)
+            if res is not None:
+                self.static[url] = res
+            elif ref.fetch_url is not None and ref.fetch_url not in unique:
+                unique[ref.fetch_url] = ref
+                new.append(ref)
+        return new
+
+    def fetch_urls(self, links: Sequence[Link]) -> set[str]:
+        """The fetch URLs ``links`` (already added) wait for."""
+        out: set[str] = set()
+        for link in links:
+            if link.url not in self.static:
+                fetch_url = self.refs[link.url].fetch_url
+                if fetch_url is not None:
+                    out.add(fetch_url)
+        return out
+
+    def resolution(self, url: str, by_fetch: Mapping[str, Resolution]) -> Resolution:
+        """The resolution of the link ``url``, as written in the document."""
+        static = self.static.get(url)
+        if static is not None:
+            return static
+        fetch_url = self.refs[url].fetch_url
+        assert fetch_url is not None
+        res = by_fetch.get(fetch_url)
+        if res is None:
+            return Resolution(url=url, status="not-checked")
+        if res.url != url:
+            # the same normalised URL written another way: report it as written
+            return dataclasses.replace(res, url=url)
+        return res
+
+    def resolutions(self, by_fetch: Mapping[str, Resolution]) -> dict[str, Resolution]:
+        """link.url -> its resolution, for every link seen."""
+        return {url: self.resolution(url, by_fetch) for url in self.refs}
+
+
+class _Crawl:
+    """Resolves the unique refs handed to :meth:`add` while more are being found.
+
+    A resolution cached by an earlier run answers when it is fresh (every page it
+    was read from was fetched within ``--max-age``; any age with ``--offline``): a
+    warm run neither reads nor parses pages, and opens no connection (the HTTP
+    stack is not even imported until the first ref the cache cannot answer).
     """
-    from patchcrawl.fetch.cache import ResponseCache
 
-    results: dict[str, Resolution] = {}
-    cache = ResponseCache(settings.cache_dir) if settings.cache_dir else None
-    try:
-        todo: list[Ref] = []
-        now = time.time()
-        prefix = _resolution_prefix(settings)
+    def __init__(self, settings: Settings, progress: ProgressLike) -> None:
+        from patchcrawl.fetch.cache import ResponseCache
+
+        self.settings = settings
+        self.progress = progress
+        self.cache = ResponseCache(settings.cache_dir) if settings.cache_dir else None
+        self.results: dict[str, Resolution] = {}  # fetch_url -> Resolution
+        self.fresh: dict[str, Resolution] = {}  # resolved this run
+        self.hits = 0
+        self.now = time.time()
+        self.oldest = self.now  # fetch time of the oldest page read this run
+        self.prefix = _resolution_prefix(settings)
+        self.queue: asyncio.Queue[Ref | None] = asyncio.Queue()
+        self.stack = contextlib.AsyncExitStack()
+        self.fetcher: Any = None
+        self.workers: list[asyncio.Task[None]] = []
+        self.on_resolved: Callable[[str], None] = lambda fetch_url: None
+
+    def add(self, refs: Sequence[Ref]) -> None:
+        """Answer ``refs`` from the cache, or queue them for the workers."""
+        s, cache, progress = self.settings, self.cache, self.progress
+        misses: list[Ref] = []
         for ref in refs:
             assert ref.fetch_url is not None
-            got = cache.get_resolution(prefix + ref.fetch_url) if cache else None
-            if got is not None and (settings.offline or now - got[0] < settings.max_age):
-                results[ref.fetch_url] = dataclasses.replace(got[1], from_cache=True)
+            got = cache.get_resolution(self.prefix + ref.fetch_url) if cache else None
+            if got is not None and (s.offline or self.now - got[0] < s.max_age):
+                self.results[ref.fetch_url] = dataclasses.replace(got[1], from_cache=True)
+                self.hits += 1
                 progress.advance()
+                self.on_resolved(ref.fetch_url)
             else:
-                todo.append(ref)
-        hits = len(results)
-        if not todo:
-            return results, 0, hits, False
+                misses.append(ref)
+        if not misses:
+            return
+        for ref in _interleave_by_host(misses):
+            self.queue.put_nowait(ref)
+        if self.fetcher is None:
+            self._start()
 
+    def _start(self) -> None:
         from patchcrawl.fetch import Fetcher
         from patchcrawl.sources import Resolver
 
-        async with Fetcher(settings, cache=cache) as fetcher:
-            oldest = now
+        fetcher = Fetcher(self.settings, cache=self.cache)
+        fetcher.enter()  # nothing to await: the HTTP client is made on the first request
+        self.stack.push_async_callback(fetcher.aclose)
+        self.fetcher = fetcher
 
-            async def get(url: str) -> Response:
-                nonlocal oldest
-                resp = await fetcher.get(url)
-                if resp.fetched_at:
-                    oldest = min(oldest, resp.fetched_at)
-                return resp
+        async def get(url: str) -> Response:
+            resp = await fetcher.get(url)
+            if resp.fetched_at:
+                self.oldest = min(self.oldest, resp.fetched_at)
+            return resp
 
-            resolver = Resolver(get, settings)
-            queue: asyncio.Queue[Ref] = asyncio.Queue()
-            for ref in _interleave_by_host(todo):
-                queue.put_nowait(ref)
-            fresh: dict[str, Resolution] = {}
+        resolver = Resolver(get, self.settings)
 
-            async def worker() -> None:
-                while True:
-                    try:
-                        ref = queue.get_nowait()
-                    except asyncio.QueueEmpty:
-                        return
-                    assert ref.fetch_url is not None
-                    res = await resolver.resolve(ref)
-                    results[ref.fetch_url] = fresh[ref.fetch_url] = res
-                    progress.advance()
-                    progress.update(fetcher.stats)
+        async def worker() -> None:
+            while (ref := await self.queue.get()) is not None:
+                assert ref.fetch_url is not None
+                res = await resolver.resolve(ref)
+                self.results[ref.fetch_url] = self.fresh[ref.fetch_url] = res
+                self.progress.advance()
+                self.progress.update(fetcher.stats)
+                self.on_resolved(ref.fetch_url)
 
-            n_workers = max(1, min(len(todo), settings.max_concurrency * 2))
-            await asyncio.gather(*(worker() for _ in range(n_workers)))
-            stats = fetcher.stats
-            if cache is not None and not fetcher.network_down:
-                keep = {prefix + url: res for url, res in fresh.items() if res.status in _KEEP}
-                # dated by the oldest page read this run: never fresher than its pages
-                cache.put_resolutions(keep, oldest)
-            return results, stats.requests, stats.from_cache + hits, fetcher.network_down
-    finally:
-        if cache is not None:
-            cache.close()
-        from patchcrawl.fetch.cache import normalize_url
+        self.workers = [
+            asyncio.ensure_future(worker())
+            for _ in range(max(1, self.settings.max_concurrency * 2))
+        ]
 
-        normalize_url.cache_clear()  # up to 65,536 URLs: not needed after the crawl
+    async def finish(self) -> tuple[dict[str, Resolution], int, int, bool]:
+        """Wait for the workers; (fetch_url -> Resolution, requests, from_cache, network_down)."""
+        if self.fetcher is None:
+            return self.results, 0, self.hits, False
+        for _ in self.workers:
+            self.queue.put_nowait(None)
+        await asyncio.gather(*self.workers)
+        stats = self.fetcher.stats
+        down = bool(self.fetcher.network_down)
+        if self.cache is not None and not down:
+            keep = {
+                self.prefix + url: res for url, res in self.fresh.items() if res.status in _KEEP
+            }
+            # dated by the oldest page read this run: never fresher than its pages
+            self.cache.put_resolutions(keep, self.oldest)
+        return self.results, stats.requests, stats.from_cache + self.hits, down
+
+    async def aclose(self) -> None:
+        """Stop the workers (after an error) and close the fetcher and the cache."""
+        try:
+            for task in self.workers:
+                task.cancel()
+            await asyncio.gather(*self.workers, return_exceptions=True)
+            await self.stack.aclose()
+        finally:
+            if self.cache is not None:
+                self.cache.close()
+            from patchcrawl.fetch.cache import normalize_url
+
+            normalize_url.cache_clear()  # up to 65,536 URLs: not needed after the crawl
+
+
+def _checked(
+    documents: Sequence[Document],
+    links: _Links,
+    outcome: tuple[dict[str, Resolution], int, int, bool],
+    started: float,
+) -> Checked:
+    by_fetch, requests, from_cache, network_down = outcome
+    return Checked(
+        documents=tuple(documents),
+        refs=links.refs,
+        resolutions=links.resolutions(by_fetch),
+        requests=requests,
+        from_cache=from_cache,
+        network_down=network_down,
+        seconds=time.monotonic() - started,
+    )
 
 
 def check_documents(
@@ -224,65 +334,108 @@ def check_documents(
     from patchcrawl.progress import make_progress
 
     started = time.monotonic()
-    links = _all_links(documents)
-    refs: dict[str, Ref] = {}
-    for link in links:
-        if link.url not in refs:
-            refs[link.url] = classify(link.url)
+    links = _Links(settings, network)
+    todo = links.add(_all_links(documents))
+    outcome: tuple[dict[str, Resolution], int, int, bool] = ({}, 0, 0, False)
+    if network and todo:
+        progress = make_progress(len(todo), settings.progress)
 
-    static: dict[str, Resolution] = {}
-    unique: dict[str, Ref] = {}
-    for url, ref in refs.items():
-        res = _static_resolution(ref, settings, network)
-        if res is not None:
-            static[url] = res
-        elif ref.fetch_url is not None and ref.fetch_url not in unique:
-            unique[ref.fetch_url] = ref
+        async def main() -> tuple[dict[str, Resolution], int, int, bool]:
+            crawl = _Crawl(settings, progress)
+            try:
+                crawl.add(todo)
+                return await crawl.finish()
+            finally:
+                await crawl.aclose()
 
-    by_fetch: dict[str, Resolution] = {}
-    requests = from_cache = 0
-    network_down = False
-    if network and unique:
-        progress = make_progress(len(unique), settings.progress)
         try:
-            by_fetch, requests, from_cache, network_down = run_async(
-                _resolve_unique(list(unique.values()), settings, progress)
-            )
+            outcome = run_async(main())
         finally:
             progress.close()
+    return _checked(documents, links, outcome, started)
 
-    resolutions: dict[str, Resolution] = {}
-    for url, ref in refs.items():
-        if url in static:
-            resolutions[url] = static[url]
-            continue
-        assert ref.fetch_url is not None
-        res = by_fetch.get(ref.fetch_url)
-        if res is None:
-            res = Resolution(url=url, status="not-checked")
-        elif res.url != url:
-            # the same normalised URL written another way: report it as written
-            res = Resolution(
-                url=url,
-                status=res.status,
-                http_status=res.http_status,
-                final_url=res.final_url,
-                redirects=res.redirects,
-                from_cache=res.from_cache,
-                metadata=res.metadata,
-                detail=res.detail,
-                canonical_url=res.canonical_url,
-            )
-        resolutions[url] = res
-    return Checked(
-        documents=tuple(documents),
-        refs=refs,
-        resolutions=resolutions,
-        requests=requests,
-        from_cache=from_cache,
-        network_down=network_down,
-        seconds=time.monotonic() - started,
-    )
+
+def check_paths(paths: Sequence[str], settings: Settings) -> Checked:
+    """Scan the markdown files of ``paths`` and check their links, crawling while scanning.
+
+    Every file is read first (an unreadable one is a usage error before any request).
+    Then, in one helper thread, each file is scanned in turn and its new links are
+    queued at once: the first requests leave after the first file, not after the
+    last. A document is audited, in the same thread, as soon as every URL it links
+    is resolved, so little but the report is left when the last answer arrives. The
+    event loop keeps the hosts busy meanwhile: the interpreter hands it the GIL
+    within its switch interval (5 ms) whenever an answer arrives.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from patchcrawl.discover import find_markdown
+    from patchcrawl.progress import make_progress
+    from patchcrawl.tables import read_file, scan_bytes
+
+    files = [(path, read_file(path)) for path in find_markdown(list(paths))]
+    started = time.monotonic()
+    links = _Links(settings, network=True)
+    progress = make_progress(0, settings.progress)
+
+    async def main() -> tuple[
+        list[Document],
+        tuple[dict[str, Resolution], int, int, bool],
+        list[list[Finding]],
+    ]:
+        from patchcrawl.audit import audit
+
+        loop = asyncio.get_running_loop()
+        helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="patchcrawl-scan")
+        crawl = _Crawl(settings, progress)
+        docs: list[Document] = []
+        pending: list[set[str]] = []  # per document: fetch URLs not resolved yet
+        waiting: dict[str, list[int]] = defaultdict(list)  # fetch URL -> documents
+        audits: dict[int, asyncio.Future[list[Finding]]] = {}
+
+        def audit_later(i: int) -> None:
+            doc = docs[i]
+            res = {link.url: links.resolution(link.url, crawl.results) for link in doc.links}
+            audits[i] = loop.run_in_executor(helper, audit, [doc], res, settings)
+
+        def resolved(fetch_url: str) -> None:
+            for i in waiting.pop(fetch_url, ()):
+                pending[i].discard(fetch_url)
+                if not pending[i]:
+                    audit_later(i)
+
+        crawl.on_resolved = resolved
+        try:
+            for path, raw in files:
+                doc = await loop.run_in_executor(helper, scan_bytes, path, raw)
+                i = len(docs)
+                docs.append(doc)
+                new = links.add(doc.links)
+                todo = {u for u in links.fetch_urls(doc.links) if u not in crawl.results}
+                pending.append(todo)
+                for u in todo:
+                    waiting[u].append(i)
+                if not todo:
+                    audit_later(i)
+                progress.grow(len(new))
+                crawl.add(new)
+            outcome = await crawl.finish()
+            for i in range(len(docs)):
+                if i not in audits:  # cannot happen: every queued URL ends resolved
+                    audit_later(i)
+            found = [await audits[i] for i in range(len(docs))]
+            return docs, outcome, found
+        finally:
+            await crawl.aclose()
+            for fut in audits.values():
+                fut.cancel()
+            helper.shutdown(wait=True, cancel_futures=True)
+
+    try:
+        docs, outcome, found = run_async(main())
+    finally:
+        progress.close()
+    checked = _checked(docs, links, outcome, started)
+    return dataclasses.replace(checked, audited=tuple(tuple(f) for f in found))
 
 
 def build_report(checked: Checked, findings: Sequence[Finding]) -> Report:
@@ -342,7 +495,9 @@ def audit_findings(checked: Checked, settings: Settings) -> list[Finding]:
     from patchcrawl.audit import audit
 
     found = scan_findings(checked.documents)
-    if not checked.network_down:
+    if not checked.network_down and checked.audited is not None:
+        found += [f for doc_findings in checked.audited for f in doc_findings]
+    elif not checked.network_down:
         found += audit(checked.documents, checked.resolutions, settings)
     else:
         # keep every static finding; no link is called dead because the network is down
@@ -357,8 +512,7 @@ def audit_findings(checked: Checked, settings: Settings) -> list[Finding]:
 def verify(paths: Sequence[str], settings: Settings) -> tuple[Report, Checked]:
     from patchcrawl.policy import apply_policy
 
-    docs = scan_documents(paths)
-    checked = check_documents(docs, settings)
+    checked = check_paths(paths, settings)
     findings = apply_policy(audit_findings(checked, settings), settings)
     return build_report(checked, findings), checked
 
@@ -423,8 +577,8 @@ def enrich(
     from patchcrawl import enrich as enrich_mod
     from patchcrawl.policy import apply_policy
 
-    docs = scan_documents(paths)
-    checked = check_documents(docs, settings)
+    checked = check_paths(paths, settings)
+    docs = checked.documents
     findings = apply_policy(audit_findings(checked, settings), settings)
     rescuable = any(f.code == "dead-link" for f in findings)
     if rescue and rescuable and not checked.network_down and not settings.offline:

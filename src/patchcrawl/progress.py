@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 
 class ProgressLike(Protocol):
+    def grow(self, n: int) -> None: ...
+
     def advance(self, n: int = 1) -> None: ...
 
     def update(self, stats: Any) -> None: ...
@@ -20,6 +22,9 @@ class ProgressLike(Protocol):
 
 class NullProgress:
     """Does nothing, quickly."""
+
+    def grow(self, n: int) -> None:
+        pass
 
     def advance(self, n: int = 1) -> None:
         pass
@@ -59,9 +64,16 @@ class RichProgress:
             console=Console(stderr=True),
             transient=True,
         )
+        self._total = total
         self._task = self._progress.add_task("links", total=total, info="")
         self._progress.start()
         self._closed = False
+
+    def grow(self, n: int) -> None:
+        """``n`` more links to do (documents are read while the first ones are checked)."""
+        if n:
+            self._total += n
+            self._progress.update(self._task, total=self._total)
 
     def advance(self, n: int = 1) -> None:
         self._progress.advance(self._task, n)

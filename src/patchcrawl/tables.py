@@ -1022,16 +1022,20 @@ def scan_bytes(path: str, raw: bytes) -> Document:
     return _Scanner(path, raw).run()
 
 
-def scan_file(path: str) -> Document:
-    """Read ``path`` from disk (raises UsageError naming the file when unreadable)."""
+def read_file(path: str) -> bytes:
+    """The bytes of ``path`` (raises UsageError naming the file when unreadable)."""
     try:
         with open(path, "rb") as fh:
-            raw = fh.read()
+            return fh.read()
     except IsADirectoryError:
         raise UsageError(f"{path}: is a directory, not a markdown file") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    return scan_bytes(path, raw)
+
+
+def scan_file(path: str) -> Document:
+    """Read ``path`` from disk (raises UsageError naming the file when unreadable)."""
+    return scan_bytes(path, read_file(path))
 
 
 def scan_paths(paths: Iterable[str]) -> list[Document]:

@@ -184,6 +184,10 @@ class Fetcher:
     # ------------------------------------------------------------------ lifecycle
 
     async def __aenter__(self) -> Fetcher:
+        return self.enter()
+
+    def enter(self) -> Fetcher:
+        """What ``async with`` does on entry (nothing in it waits); :meth:`aclose` ends it."""
         s = self.settings
         if self._own_cache and s.cache_dir is not None:
             self.cache = ResponseCache(s.cache_dir)

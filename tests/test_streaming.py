@@ -1,0 +1,157 @@
+"""``check_paths``: documents are scanned while their links are being checked.
+
+Asserted on the simulated web's request log: the first request leaves before the
+last document is scanned; the outcome is the same as scanning everything first; an
+unreadable file stops the run before any request; a failure while scanning stops
+the crawl instead of leaving it hanging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from patchcrawl import pipeline, tables
+from patchcrawl.models import Document
+from patchcrawl.settings import UsageError
+from tests.conftest import web_settings
+from tests.kernelweb.server import KernelWeb
+from tests.kernelweb.sites import make_handler
+from tests.kernelweb.world import World
+
+HEAD = "| 时间 | 作者 | 特性 | 描述 | 是否合入主线 | 链接 |\n|:-:|:-:|:-:|:-:|:-:|:-:|\n"
+
+
+def _files(
+    tmp: Path, files: int = 6, rows: int = 8, *, wrong: bool = False
+) -> tuple[World, list[str]]:
+    w = World()
+    paths: list[str] = []
+    first: str | None = None
+    for f in range(files):
+        out = [f"# part {f}\n\n", HEAD]
+        for r in range(rows):
+            s = w.add_series(
+                title=f"mm: streaming test series {f}-{r}",
+                author="Vlastimil Babka",
+                version=2,
+                total=3,
+                list="linux-mm",
+            )
+            assert s.cover is not None
+            url = f"https://lore.kernel.org/all/{s.cover.msgid}/"
+            version = 9 if wrong and r % 3 == 1 else 2  # a version-mismatch
+            if wrong and r % 4 == 3:
+                url = f"https://lore.kernel.org/all/gone-{f}-{r}@example.org/"  # dead
+            # the same URL in every file: documents wait for links other files queued
+            shared = f"[LORE](https://lore.kernel.org/all/{first}/)" if first else ""
+            out.append(
+                f"| {s.date:%Y/%m/%d} | Vlastimil Babka | {s.title} | x | v{version} ☐ "
+                f"| [LORE v{version},0/3]({url}) {shared} |\n"
+            )
+            if first is None:
+                first = s.cover.msgid
+        path = tmp / f"part{f}.md"
+        path.write_text("".join(out), encoding="utf-8")
+        paths.append(str(path))
+    return w, paths
+
+
+def test_first_request_leaves_before_the_last_file_is_scanned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world, paths = _files(tmp_path)
+    scans: list[float] = []
+    real = tables.scan_bytes
+
+    def slow_scan(path: str, raw: bytes) -> Document:
+        scans.append(time.monotonic())
+        time.sleep(0.1)  # a large document: long enough to see requests leave meanwhile
+        return real(path, raw)
+
+    monkeypatch.setattr(tables, "scan_bytes", slow_scan)
+    with KernelWeb(make_handler(world), latency=0.01) as web:
+        checked = pipeline.check_paths(paths, web_settings(web, cache_dir=tmp_path / "c"))
+        starts = sorted(r.start for r in web.log)
+    assert len(scans) == len(paths)
+    assert starts, "nothing was requested"
+    # the server's clock is this process's monotonic clock (it runs in a thread here)
+    assert starts[0] < scans[-1], (starts[0], scans)
+    before_last = sum(1 for t in starts if t < scans[-1])
+    assert before_last >= 8, before_last  # the first files' links, not one stray request
+    assert {r.status for r in checked.resolutions.values()} == {"ok"}
+    assert [d.path for d in checked.documents] == paths
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_same_outcome_as_scanning_first(tmp_path: Path, warm: bool) -> None:
+    """Documents, resolutions and findings (audited during the crawl) are those of
+    scanning everything first and auditing at the end; cold and from the cache."""
+    world, paths = _files(tmp_path, files=4, rows=8, wrong=True)
+    with KernelWeb(make_handler(world)) as web:
+        a, b = (
+            web_settings(web, cache_dir=tmp_path / "a"),
+            web_settings(web, cache_dir=tmp_path / "b"),
+        )
+        if warm:
+            pipeline.check_paths(paths, a)
+            pipeline.check_documents(pipeline.scan_documents(paths), b)
+        streamed = pipeline.check_paths(paths, a)
+        first = pipeline.check_documents(pipeline.scan_documents(paths), b)
+    assert [d.raw for d in streamed.documents] == [d.raw for d in first.documents]
+    assert [d.links for d in streamed.documents] == [d.links for d in first.documents]
+    assert streamed.refs == first.refs
+    assert streamed.resolutions == first.resolutions
+    assert streamed.requests == first.requests
+    assert (streamed.requests == 0) == warm
+    assert streamed.audited is not None and first.audited is None
+    found = pipeline.audit_findings(streamed, a)
+    assert found == pipeline.audit_findings(first, b)
+    codes = {f.code for f in found}
+    assert {"version-mismatch", "dead-link"} <= codes, codes
+
+
+def test_an_unreadable_file_stops_the_run_before_any_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world, paths = _files(tmp_path, files=3, rows=2)
+    real = tables.read_file
+
+    def read(path: str) -> bytes:
+        if path == paths[2]:
+            raise UsageError(f"{path}: cannot read (Permission denied)")
+        return real(path)
+
+    monkeypatch.setattr(tables, "read_file", read)
+    with KernelWeb(make_handler(world)) as web:
+        with pytest.raises(UsageError, match=r"part2\.md"):
+            pipeline.check_paths(paths, web_settings(web, cache_dir=tmp_path / "c"))
+        assert not list(web.log)
+
+
+def test_a_failure_while_scanning_stops_the_crawl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world, paths = _files(tmp_path, files=4, rows=4)
+    real = tables.scan_bytes
+
+    def scan(path: str, raw: bytes) -> Document:
+        if path == paths[2]:
+            raise RuntimeError("scanner bug")
+        return real(path, raw)
+
+    monkeypatch.setattr(tables, "scan_bytes", scan)
+    threads = threading.active_count()
+    with KernelWeb(make_handler(world), latency=0.02) as web:
+        t0 = time.monotonic()
+        with pytest.raises(RuntimeError, match="scanner bug"):
+            pipeline.check_paths(paths, web_settings(web, cache_dir=tmp_path / "c"))
+        assert time.monotonic() - t0 < 10
+    # no event loop or worker left running
+    with pytest.raises(RuntimeError):
+        asyncio.get_running_loop()
+    assert threading.active_count() <= threads
