@@ -46,8 +46,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
-from liblore.series import email_matches, name_matches
-
+from patchcrawl._liblore import email_matches, name_matches
 from patchcrawl.models import (
     DEFAULT_SEVERITY,
     Cell,

@@ -35,8 +35,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
-from liblore.series import email_matches, parse_patch_subject
-
+from patchcrawl._liblore import email_matches, parse_patch_subject
 from patchcrawl.audit import MSGID_SAFE, compare_names
 from patchcrawl.models import DEFAULT_SEVERITY, Document, Edit, Finding, Link, Response, Row
 from patchcrawl.settings import Settings

@@ -7,8 +7,7 @@ import email.utils
 import re
 from dataclasses import dataclass
 
-from liblore.series import parse_patch_subject
-from liblore.utils import clean_header
+from patchcrawl._liblore import clean_header, parse_patch_subject
 
 
 @dataclass(frozen=True, slots=True)

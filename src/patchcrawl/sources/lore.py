@@ -18,16 +18,16 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
-from liblore.utils import (
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from selectolax.lexbor import LexborNode as Node
+
+from patchcrawl._liblore import (
     clean_header,
     get_clean_msgid,
     msg_get_author,
     msg_get_date,
     parse_message,
 )
-from selectolax.lexbor import LexborHTMLParser as HTMLParser
-from selectolax.lexbor import LexborNode as Node
-
 from patchcrawl.models import Metadata
 from patchcrawl.sources._common import decode, mail_date, split_person, subject_info
 
