@@ -19,7 +19,7 @@ from patchcrawl.fetch import (
     cache_stats,
     normalize_url,
 )
-from patchcrawl.models import Hop, Response
+from patchcrawl.models import Hop, Metadata, Resolution, Response
 from tests.conftest import web_settings
 from tests.fetchutil import fetch
 from tests.kernelweb.http import WebResponse
@@ -323,3 +323,42 @@ def test_two_processes_share_one_cache_dir(kernelweb: KernelWeb, tmp_path: Path)
     kernelweb.clear_log()
     rs, f = fetch(web_settings(kernelweb, d), *[f"{LORE}/p/{i}" for i in range(60)])
     assert f.stats.requests == 0 and all(r.from_cache for r in rs)
+
+
+def test_resolutions_round_trip_through_the_cache(tmp_path: Path) -> None:
+    meta = Metadata(
+        source="lore",
+        title="bpf: a title",
+        subject="[PATCH v3 bpf-next 0/2] bpf: a title",
+        version=3,
+        counter=0,
+        total=2,
+        prefixes=("bpf-next",),
+        author_name="Alexei Starovoitov",
+        author_email="ast@kernel.org",
+        date="2024-04-29T10:00:00+00:00",
+        msgid="a@b",
+        rfc=True,
+        cover_msgid="a@b",
+        canonical_url="https://lore.kernel.org/all/a@b/",
+    )
+    moved = Resolution(
+        url="https://lore.kernel.org/patchwork/cover/1/",
+        status="moved",
+        http_status=200,
+        final_url="https://lore.kernel.org/all/a@b/",
+        redirects=("https://lore.kernel.org/r/a@b",),
+        metadata=meta,
+        detail="legacy patchwork",
+        canonical_url="https://lore.kernel.org/all/a@b/",
+    )
+    dead = Resolution(url="https://lwn.net/Articles/1/", status="dead", http_status=404)
+    with ResponseCache(tmp_path / "c") as cache:
+        cache.put_resolutions({"k1": moved, "k2": dead}, 1234.5)
+    with ResponseCache(tmp_path / "c") as cache:
+        assert cache.get_resolution("k1") == (1234.5, moved)
+        got = cache.get_resolution("k2", from_cache=True)
+        assert got is not None and got[1] == Resolution(
+            url=dead.url, status="dead", http_status=404, from_cache=True
+        )
+        assert cache.get_resolution("missing") is None

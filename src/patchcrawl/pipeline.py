@@ -228,9 +228,13 @@ class _Crawl:
         misses: list[Ref] = []
         for ref in refs:
             assert ref.fetch_url is not None
-            got = cache.get_resolution(self.prefix + ref.fetch_url) if cache else None
+            got = (
+                cache.get_resolution(self.prefix + ref.fetch_url, from_cache=True)
+                if cache
+                else None
+            )
             if got is not None and (s.offline or self.now - got[0] < s.max_age):
-                self.results[ref.fetch_url] = dataclasses.replace(got[1], from_cache=True)
+                self.results[ref.fetch_url] = got[1]
                 self.hits += 1
                 progress.advance()
                 self.on_resolved(ref.fetch_url)
