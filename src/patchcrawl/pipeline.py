@@ -363,12 +363,13 @@ def check_paths(paths: Sequence[str], settings: Settings) -> Checked:
     """Scan the markdown files of ``paths`` and check their links, crawling while scanning.
 
     Every file is read first (an unreadable one is a usage error before any request).
-    Then, in one helper thread, each file is scanned in turn and its new links are
-    queued at once: the first requests leave after the first file, not after the
-    last. A document is audited, in the same thread, as soon as every URL it links
-    is resolved, so little but the report is left when the last answer arrives. The
-    event loop keeps the hosts busy meanwhile: the interpreter hands it the GIL
-    within its switch interval (5 ms) whenever an answer arrives.
+    Then each file is scanned in turn and its new links are queued at once: the first
+    requests leave after the first file, not after the last. A document is audited as
+    soon as every URL it links is resolved, so little but the report is left when the
+    last answer arrives. Once requests are on the wire, scanning and auditing move to
+    one helper thread, and the event loop keeps the hosts busy meanwhile (the
+    interpreter hands it the GIL within its switch interval, 5 ms, whenever an answer
+    arrives); while the cache answers everything, all of it stays on this thread.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -399,7 +400,12 @@ def check_paths(paths: Sequence[str], settings: Settings) -> Checked:
         def audit_later(i: int) -> None:
             doc = docs[i]
             res = {link.url: links.resolution(link.url, crawl.results) for link in doc.links}
-            audits[i] = loop.run_in_executor(helper, audit, [doc], res, settings)
+            if crawl.fetcher is None:  # nothing on the wire to overlap with: no thread
+                done: asyncio.Future[list[Finding]] = loop.create_future()
+                done.set_result(audit([doc], res, settings))
+                audits[i] = done
+            else:
+                audits[i] = loop.run_in_executor(helper, audit, [doc], res, settings)
 
         def resolved(fetch_url: str) -> None:
             for i in waiting.pop(fetch_url, ()):
@@ -410,7 +416,12 @@ def check_paths(paths: Sequence[str], settings: Settings) -> Checked:
         crawl.on_resolved = resolved
         try:
             for path, raw in files:
-                doc = await loop.run_in_executor(helper, scan_bytes, path, raw)
+                if crawl.fetcher is None:
+                    # all answered from the cache so far: a thread would only add
+                    # hand-overs of the GIL (up to its switch interval each)
+                    doc = scan_bytes(path, raw)
+                else:
+                    doc = await loop.run_in_executor(helper, scan_bytes, path, raw)
                 i = len(docs)
                 docs.append(doc)
                 new = links.add(doc.links)
