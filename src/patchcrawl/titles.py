@@ -21,6 +21,7 @@ Rules (also in the README):
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 
@@ -41,10 +42,12 @@ _TOKEN = re.compile(r"[\w.+\-/]+")
 
 def cjk_share(text: str) -> float:
     """Share of CJK characters among the letters and digits of ``text`` (0.0 when none)."""
-    letters = [ch for ch in text if ch.isalnum()]
+    if text.isascii():
+        return 0.0  # the common case, without looking at each character
+    letters = sum(1 for ch in text if ch.isalnum())
     if not letters:
         return 0.0
-    return sum(1 for ch in letters if _CJK.match(ch)) / len(letters)
+    return sum(1 for ch in _CJK.findall(text) if ch.isalnum()) / letters
 
 
 def has_cjk(text: str) -> bool:
@@ -56,6 +59,7 @@ def is_description(text: str) -> bool:
     return cjk_share(text) >= CJK_DESCRIPTION_SHARE
 
 
+@functools.lru_cache(maxsize=8192)  # a row's title is compared with each link's
 def normalise_title(text: str) -> str:
     """Lowercased subject without ``[PATCH ..]``, quotes, extra space or trailing punctuation."""
     t = unicodedata.normalize("NFKC", text)
