@@ -307,7 +307,7 @@ class _Crawl:
                 self.cache.close()
             from patchcrawl.fetch.cache import normalize_url
 
-            normalize_url.cache_clear()  # up to 65,536 URLs: not needed after the crawl
+            normalize_url.cache_clear()  # not needed after the crawl
 
 
 def _checked(

@@ -370,7 +370,9 @@ class Fetcher:
                 del self._sending[key]
         assert isinstance(out, _Outcome)
         if out.status in REDIRECT_STATUSES:
-            self._redirected[key] = out  # small: status and headers, no body
+            # kept for the whole run: only what following the chain reads
+            location = tuple(h for h in out.headers if h[0] == "location")
+            self._redirected[key] = _Outcome(status=out.status, headers=location)
         return out, n
 
     async def _follow(
