@@ -573,10 +573,8 @@ class Fetcher:
         resp: httpx.Response | None = None
         try:
             async with asyncio.timeout(s.timeout):
-                if self._pol is not None:
-                    self._pol.sent(host)
                 sent = {**self._base_headers, **{k.lower(): v for k, v in headers.items()}}
-                resp = await wire.get(url, sent, self._extensions)
+                resp = await wire.get(url, sent, self._traced(host))
                 try:
                     out = await self._read(resp)
                 finally:
@@ -612,6 +610,19 @@ class Fetcher:
             out = _Outcome(error=kind, detail=str(exc) or type(exc).__name__)
         self._emit("response", url, out.status, out.error)
         return out
+
+    def _traced(self, host: str) -> dict[str, Any]:
+        """Request extensions: the timeouts, and a trace hook (httpcore's, which the
+        aiohttp transport imitates) telling politeness when the headers are sent."""
+        pol = self._pol
+        if pol is None:
+            return self._extensions
+
+        async def trace(event: str, info: dict[str, Any]) -> None:
+            if event.endswith("send_request_headers.complete"):
+                pol.sent(host)
+
+        return {**self._extensions, "trace": trace}
 
     async def _read(self, resp: httpx.Response) -> _Outcome:
         cap = self.settings.max_body

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Callable
+from types import SimpleNamespace
 
 import aiohttp
 import httpx
@@ -66,6 +67,17 @@ class _Body(httpx.AsyncByteStream):
         self._resp.release()
 
 
+async def _headers_sent(
+    session: aiohttp.ClientSession, ctx: SimpleNamespace, params: object
+) -> None:
+    """httpcore's ``trace`` extension, for aiohttp: the request line and headers are
+    written (the fetcher's politeness counts the spacing from this moment)."""
+    request_ctx = getattr(ctx, "trace_request_ctx", None)
+    trace = request_ctx.get("trace") if isinstance(request_ctx, dict) else None
+    if trace is not None:
+        await trace("http11.send_request_headers.complete", {})
+
+
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """Any method over aiohttp: no redirects followed, no decompression, TLS verified,
     no cookies, no proxy from the environment, at most ``max_connections`` open."""
@@ -85,7 +97,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 # the CA bundle takes ~40 ms: not again here, nor after a slot is taken)
                 ssl=True,
             )
+            tracing = aiohttp.TraceConfig()
+            tracing.on_request_headers_sent.append(_headers_sent)
             self._session = aiohttp.ClientSession(
+                trace_configs=[tracing],
                 connector=connector,
                 auto_decompress=False,  # httpx decodes Content-Encoding itself
                 timeout=aiohttp.ClientTimeout(total=None),  # the fetcher times requests
@@ -104,6 +119,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         session = self._open()
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
         body = await request.aread() if request.method not in ("GET", "HEAD") else None
+        trace = request.extensions.get("trace")
         try:
             resp = await session.request(
                 request.method,
@@ -113,6 +129,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 headers=headers,
                 data=body,
                 allow_redirects=False,
+                trace_request_ctx={"trace": trace} if trace is not None else None,
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise _map_error(exc) from exc

@@ -50,6 +50,8 @@ class _Host:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     next_start: float = 0.0  # loop time of the earliest next start
     paused_until: float = 0.0  # loop time a Retry-After pause ends
+    # with an interval: resolved when the request granted last is on the wire (or ends)
+    departure: asyncio.Future[None] | None = None
 
 
 class Politeness:
@@ -89,15 +91,18 @@ class Politeness:
         h.paused_until = max(h.paused_until, loop.time() + seconds)
 
     def sent(self, host: str) -> None:
-        """The request holding a slot of ``host`` goes on the wire now.
+        """The request granted last for ``host`` is on the wire now (its headers are sent).
 
-        A slot is granted ``interval`` after the previous one, but the request may
-        leave later (the event loop was busy parsing, the HTTP client was being
-        made): the next start is counted from the real departure, so the spacing
-        on the wire never shrinks below the interval.
+        A slot is granted ``interval`` after the previous departure, but the request
+        may leave later (a connection was being opened, another thread held the GIL,
+        the event loop was busy parsing): the next start is counted from the real
+        departure, and with an interval the next request is not granted before this
+        one has left, so the spacing on the wire never shrinks below the interval.
         """
         h = self._host(host)
         h.next_start = max(h.next_start, asyncio.get_running_loop().time() + h.interval)
+        if h.departure is not None and not h.departure.done():
+            h.departure.set_result(None)
 
     @contextlib.asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
@@ -119,6 +124,8 @@ class Politeness:
                 raise
             try:
                 async with h.lock:
+                    if h.departure is not None and not h.departure.done():
+                        await h.departure  # the previous request has not left yet
                     while True:  # sent() may move next_start while we sleep
                         now = loop.time()
                         start = max(now, h.next_start, h.paused_until)
@@ -126,6 +133,7 @@ class Politeness:
                             break
                         await asyncio.sleep(start - now)
                     h.next_start = now + h.interval
+                    mine = h.departure = loop.create_future() if h.interval > 0 else None
             except BaseException:
                 self._global.release()
                 h.sem.release()
@@ -136,5 +144,7 @@ class Politeness:
         try:
             yield
         finally:
+            if mine is not None and not mine.done():
+                mine.set_result(None)  # never reached the wire: let the next one go
             self._global.release()
             h.sem.release()
