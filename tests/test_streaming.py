@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from patchcrawl import pipeline, tables
-from patchcrawl.models import Document
+from patchcrawl.models import Document, Report
 from patchcrawl.settings import UsageError
 from tests.conftest import web_settings
 from tests.kernelweb.server import KernelWeb
@@ -192,3 +192,31 @@ def test_spacing_holds_while_the_helper_thread_scans(
     # shares the GIL with the busy scanner: allow 15 ms (without the departure hook the
     # gap fell 30-35 ms short)
     assert spacing >= interval - 0.015, f"two requests {spacing * 1000:.1f} ms apart"
+
+
+def test_slim_documents_give_the_same_reports(tmp_path: Path) -> None:
+    """``verify`` keeps of each audited document only what its reports read: every
+    format but junit (which keeps the cells) renders exactly the same."""
+    import dataclasses
+
+    from patchcrawl.reports import render
+
+    world, paths = _files(tmp_path, files=3, rows=6, wrong=True)
+    with KernelWeb(make_handler(world)) as web:
+        full, _ = pipeline.verify(paths, web_settings(web, cache_dir=tmp_path / "a"))
+        slim, checked = pipeline.verify(
+            paths, web_settings(web, cache_dir=tmp_path / "b"), slim=True
+        )
+
+    def same(r: Report) -> Report:
+        return dataclasses.replace(
+            r, generated_at="T", summary=dataclasses.replace(r.summary, seconds=0.0)
+        )
+
+    assert full.findings and full.findings == slim.findings
+    for fmt in ("json", "markdown", "sarif", "github", "terminal"):
+        assert render(same(slim), fmt) == render(same(full), fmt), fmt
+    rows = [r for d in checked.documents for r in d.rows]
+    assert rows and all(r.cells == () and r.claims.title is None for r in rows)
+    assert all(link.label is None for d in checked.documents for link in d.links)
+    assert all(r.cells for d in full.documents for r in d.rows)  # not slimmed by default

@@ -195,7 +195,9 @@ def verify(
     settings = _settings(**opts)
     if update_baseline and not baseline:
         raise UsageError("--update-baseline needs --baseline FILE")
-    report, checked = pipeline.verify(_paths(paths), settings)
+    fmt = _default_format(fmt, output)
+    # the cells of audited rows are needed afterwards by the junit report only
+    report, checked = pipeline.verify(_paths(paths), settings, slim=fmt != "junit")
     if baseline:
         from patchcrawl.baseline import load_baseline, write_baseline
 
@@ -205,7 +207,6 @@ def verify(
             new, _known = load_baseline(baseline).filter(report.findings)
             report = dataclasses.replace(report, findings=tuple(new))
             report = pipeline.recount(report)
-    fmt = _default_format(fmt, output)
     _emit_report(report, fmt, output)
     code = pipeline.exit_code(report, checked)
     if code == pipeline.EXIT_UNAVAILABLE:

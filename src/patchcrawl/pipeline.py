@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as _dt
+import functools
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Coroutine, Mapping, Sequence
@@ -29,6 +30,7 @@ from patchcrawl.models import (
     Report,
     Resolution,
     Response,
+    Row,
     Summary,
 )
 from patchcrawl.progress import ProgressLike
@@ -359,7 +361,36 @@ def check_documents(
     return _checked(documents, links, outcome, started)
 
 
-def check_paths(paths: Sequence[str], settings: Settings) -> Checked:
+def _slim(doc: Document) -> Document:
+    """An audited document with only what a report of ``verify`` reads (every format
+    but junit): rows keep their place and byte range, links their place and kind;
+    cells, row claims, link texts and labels are dropped. At 50,000 rows they held
+    about 2 kB a row for the rest of the run."""
+    from patchcrawl.tables import NO_CLAIMS
+
+    slim_links = {
+        id(link): dataclasses.replace(link, text=None, text_start=None, text_end=None, label=None)
+        for link in doc.links
+    }
+
+    def row(r: Row) -> Row:
+        links = tuple(slim_links.get(id(link), link) for link in r.links)
+        return dataclasses.replace(r, cells=(), claims=NO_CLAIMS, links=links)
+
+    tables = tuple(dataclasses.replace(t, rows=tuple(row(r) for r in t.rows)) for t in doc.tables)
+    links = tuple(slim_links[id(link)] for link in doc.links)
+    return dataclasses.replace(doc, tables=tables, links=links)
+
+
+def _audit(
+    doc: Document, res: Mapping[str, Resolution], settings: Settings, slim: bool
+) -> tuple[list[Finding], Document | None]:
+    from patchcrawl.audit import audit
+
+    return audit([doc], res, settings), _slim(doc) if slim else None
+
+
+def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False) -> Checked:
     """Scan the markdown files of ``paths`` and check their links, crawling while scanning.
 
     Every file is read first (an unreadable one is a usage error before any request).
@@ -370,6 +401,9 @@ def check_paths(paths: Sequence[str], settings: Settings) -> Checked:
     one helper thread, and the event loop keeps the hosts busy meanwhile (the
     interpreter hands it the GIL within its switch interval, 5 ms, whenever an answer
     arrives); while the cache answers everything, all of it stays on this thread.
+
+    ``slim``: each audited document is replaced by :func:`_slim` of it (for ``verify``
+    when no report needs the cells); the findings are those of the whole document.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -387,25 +421,31 @@ def check_paths(paths: Sequence[str], settings: Settings) -> Checked:
         tuple[dict[str, Resolution], int, int, bool],
         list[list[Finding]],
     ]:
-        from patchcrawl.audit import audit
-
         loop = asyncio.get_running_loop()
         helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="patchcrawl-scan")
         crawl = _Crawl(settings, progress)
         docs: list[Document] = []
         pending: list[set[str]] = []  # per document: fetch URLs not resolved yet
         waiting: dict[str, list[int]] = defaultdict(list)  # fetch URL -> documents
-        audits: dict[int, asyncio.Future[list[Finding]]] = {}
+        audits: dict[int, asyncio.Future[tuple[list[Finding], Document | None]]] = {}
+
+        def audited(i: int, fut: asyncio.Future[tuple[list[Finding], Document | None]]) -> None:
+            if not fut.cancelled() and fut.exception() is None:
+                slimmed = fut.result()[1]
+                if slimmed is not None:
+                    docs[i] = slimmed  # the full document is freed now, not at the end
 
         def audit_later(i: int) -> None:
             doc = docs[i]
             res = {link.url: links.resolution(link.url, crawl.results) for link in doc.links}
+            fut: asyncio.Future[tuple[list[Finding], Document | None]]
             if crawl.fetcher is None:  # nothing on the wire to overlap with: no thread
-                done: asyncio.Future[list[Finding]] = loop.create_future()
-                done.set_result(audit([doc], res, settings))
-                audits[i] = done
+                fut = loop.create_future()
+                fut.set_result(_audit(doc, res, settings, slim))
             else:
-                audits[i] = loop.run_in_executor(helper, audit, [doc], res, settings)
+                fut = loop.run_in_executor(helper, _audit, doc, res, settings, slim)
+            audits[i] = fut
+            fut.add_done_callback(functools.partial(audited, i))
 
         def resolved(fetch_url: str) -> None:
             for i in waiting.pop(fetch_url, ()):
@@ -437,7 +477,8 @@ def check_paths(paths: Sequence[str], settings: Settings) -> Checked:
             for i in range(len(docs)):
                 if i not in audits:  # cannot happen: every queued URL ends resolved
                     audit_later(i)
-            found = [await audits[i] for i in range(len(docs))]
+            found = [(await audits[i])[0] for i in range(len(docs))]
+            await asyncio.sleep(0)  # the done-callbacks of the last audits
             return docs, outcome, found
         finally:
             await crawl.aclose()
@@ -524,10 +565,13 @@ def audit_findings(checked: Checked, settings: Settings) -> list[Finding]:
     return found
 
 
-def verify(paths: Sequence[str], settings: Settings) -> tuple[Report, Checked]:
+def verify(
+    paths: Sequence[str], settings: Settings, *, slim: bool = False
+) -> tuple[Report, Checked]:
+    """``slim``: keep of each audited document only what reports other than junit read."""
     from patchcrawl.policy import apply_policy
 
-    checked = check_paths(paths, settings)
+    checked = check_paths(paths, settings, slim=slim)
     findings = apply_policy(audit_findings(checked, settings), settings)
     return build_report(checked, findings), checked
 

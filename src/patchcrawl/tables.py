@@ -86,7 +86,8 @@ _ROLE_WORDS: dict[str, CellRole] = {
     "link": "links",
 }
 _CANONICAL6: tuple[CellRole, ...] = ("date", "author", "feature", "description", "status", "links")
-_NO_CLAIMS = RowClaims(None, None, (), None, None, None, None)
+NO_CLAIMS = RowClaims(None, None, (), None, None, None, None)
+_NO_CLAIMS = NO_CLAIMS
 
 # --------------------------------------------------------------------------
 # block-level patterns
