@@ -310,6 +310,13 @@ class _Crawl:
             from patchcrawl.fetch.cache import normalize_url
 
             normalize_url.cache_clear()  # not needed after the crawl
+            # the workers, the fetcher and the resolver refer to each other and to
+            # this object: let go of them now, not at the next full collection
+            self.workers = []
+            self.fetcher = None
+            self.fresh = {}
+            self.on_resolved = lambda fetch_url: None
+            self.stack = contextlib.AsyncExitStack()
 
 
 def _checked(

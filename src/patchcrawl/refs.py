@@ -11,6 +11,7 @@ finding.
 from __future__ import annotations
 
 import re
+import sys
 from functools import lru_cache
 from urllib.parse import quote, unquote
 
@@ -53,7 +54,8 @@ def quote_msgid(msgid: str) -> str:
 
 def lore_message_url(msgid: str, list_name: str = "all") -> str:
     """The canonical lore URL of a message: ``https://lore.kernel.org/all/<msgid>/``."""
-    return f"https://lore.kernel.org/{list_name}/{quote_msgid(msgid)}/"
+    # interned: the ref, the page's metadata and the resolution name it, 50,000 times
+    return sys.intern(f"https://lore.kernel.org/{list_name}/{quote_msgid(msgid)}/")
 
 
 def _malformed(url: str, problem: str, host: str | None = None) -> Ref:
@@ -67,7 +69,7 @@ def _clean_msgid(segment: str) -> str | None:
         msgid = msgid[1:-1]
     if not msgid or _SPACE.search(msgid):
         return None
-    return msgid
+    return sys.intern(msgid)
 
 
 @lru_cache(maxsize=4096)
@@ -128,7 +130,7 @@ def _classify(url: str) -> Ref:
     hm = _NETLOC.match(netloc)
     if hm is None:
         return _malformed(url, f"unparsable host {netloc!r}")
-    host = hm.group(1).lower().rstrip(".")
+    host = sys.intern(hm.group(1).lower().rstrip("."))  # a few hosts, 50,000 refs
     port = int(hm.group(2)) if hm.group(2) else None
     if port is not None and not 0 < port < 65536:
         return _malformed(url, f"port {port} out of range", host or None)
@@ -152,6 +154,8 @@ def _classify(url: str) -> Ref:
     query = um.group(4) or ""
     path = raw_path or "/"
     fetch_url = f"{scheme}://{netloc}{path}" + (f"?{query}" if um.group(4) is not None else "")
+    if fetch_url == url:
+        fetch_url = url  # one string, not two equal ones
     segs = [s for s in raw_path.split("/") if s]
     bare = host[4:] if host.startswith("www.") else host
 
@@ -254,7 +258,7 @@ def _by_host(
                 fetch_url=canon,
                 host=host,
                 msgid=msgid,
-                list_name=segs[1],
+                list_name=sys.intern(segs[1]),
                 item_id=None if msgid else item,
                 item_type=segs[2],
                 canonical=canon,
@@ -266,7 +270,7 @@ def _by_host(
                 kind="patchwork",
                 fetch_url=fetch_url,
                 host=host,
-                list_name=segs[1],
+                list_name=sys.intern(segs[1]),
                 item_type=item_type,
             )
         if len(segs) >= 2 and segs[0] in ("patch", "cover", "series") and segs[1].isdigit():
@@ -300,7 +304,7 @@ def _by_host(
                 fetch_url=ml_canon or fetch_url,
                 host=host,
                 msgid=msgid,
-                list_name=segs[1],
+                list_name=sys.intern(segs[1]),
                 item_type="message",
                 canonical=ml_canon,
             )

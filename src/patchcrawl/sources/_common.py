@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import re
+import sys
 from dataclasses import dataclass
 
 from patchcrawl._liblore import clean_header, parse_patch_subject
@@ -80,7 +81,9 @@ def split_person(text: str) -> tuple[str | None, str | None]:
     if addr and "@" not in addr:
         # "Name <>" (lkml.org hides addresses) or a bare name parsed as an address
         return (name or addr or None), None
-    return (name.strip() or None), (addr.strip() or None)
+    # the same few hundred people write thousands of mails: one string each
+    name, addr = name.strip(), addr.strip()
+    return (sys.intern(name) if name else None), (sys.intern(addr) if addr else None)
 
 
 def mail_date(text: str) -> str | None:

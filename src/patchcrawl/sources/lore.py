@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import html as _html
 import re
+import sys
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -67,7 +68,7 @@ def canonical_url(msgid: str, style: str = "all", list_name: str | None = None) 
         return f"https://{LORE_HOST}/r/{q}"
     if style == "list" and list_name and list_name not in _NOT_LISTS:
         return f"https://{LORE_HOST}/{list_name}/{q}/"
-    return f"https://{LORE_HOST}/all/{q}/"
+    return sys.intern(f"https://{LORE_HOST}/all/{q}/")  # the same string as the ref's
 
 
 def locate(url: str) -> LoreLocation | None:
