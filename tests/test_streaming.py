@@ -220,3 +220,30 @@ def test_slim_documents_give_the_same_reports(tmp_path: Path) -> None:
     assert rows and all(r.cells == () and r.claims.title is None for r in rows)
     assert all(link.label is None for d in checked.documents for link in d.links)
     assert all(r.cells for d in full.documents for r in d.rows)  # not slimmed by default
+
+
+def test_scanning_stays_a_bounded_distance_ahead_of_the_crawl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scanned document holds its cells until it is audited: the next file is scanned
+    only when few of the refs queued so far are still unresolved."""
+    world, paths = _files(tmp_path, files=6, rows=8)
+    monkeypatch.setattr(pipeline, "SCAN_AHEAD", 10)
+    scans: list[float] = []
+    real = tables.scan_bytes
+
+    def scan(path: str, raw: bytes) -> Document:
+        scans.append(time.monotonic())
+        return real(path, raw)
+
+    monkeypatch.setattr(tables, "scan_bytes", scan)
+    with KernelWeb(make_handler(world), latency=0.03) as web:
+        settings = web_settings(web, cache_dir=tmp_path / "c", max_concurrency=1)
+        checked = pipeline.check_paths(paths, settings)
+        ends = sorted(r.end for r in web.log if r.end is not None)
+    assert {r.status for r in checked.resolutions.values()} == {"ok"}
+    # before file k (k >= 2) is scanned, at most 20 of the 8 * k refs before it are
+    # unresolved: at least 8 * k - 20 answers have come back
+    for k in range(2, len(paths)):
+        answered = sum(1 for t in ends if t <= scans[k])
+        assert answered >= 8 * k - 20, (k, answered)

@@ -223,6 +223,7 @@ class _Crawl:
         self.fetcher: Any = None
         self.workers: list[asyncio.Task[None]] = []
         self.on_resolved: Callable[[str], None] = lambda fetch_url: None
+        self.pending = 0  # refs queued or being resolved
 
     def add(self, refs: Sequence[Ref]) -> None:
         """Answer ``refs`` from the cache, or queue them for the workers."""
@@ -246,6 +247,7 @@ class _Crawl:
             return
         for ref in _interleave_by_host(misses):
             self.queue.put_nowait(ref)
+        self.pending += len(misses)
         if self.fetcher is None:
             self._start()
 
@@ -271,6 +273,7 @@ class _Crawl:
                 assert ref.fetch_url is not None
                 res = await resolver.resolve(ref)
                 self.results[ref.fetch_url] = self.fresh[ref.fetch_url] = res
+                self.pending -= 1
                 self.progress.advance()
                 self.progress.update(fetcher.stats)
                 self.on_resolved(ref.fetch_url)
@@ -368,6 +371,11 @@ def check_documents(
     return _checked(documents, links, outcome, started)
 
 
+#: ``check_paths`` scans the next file when fewer unresolved refs than this wait
+#: (or 20 per allowed request in flight, if that is more)
+SCAN_AHEAD = 1000
+
+
 def _slim(doc: Document) -> Document:
     """An audited document with only what a report of ``verify`` reads (every format
     but junit): rows keep their place and byte range, links their place and kind;
@@ -402,7 +410,9 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
 
     Every file is read first (an unreadable one is a usage error before any request).
     Then each file is scanned in turn and its new links are queued at once: the first
-    requests leave after the first file, not after the last. A document is audited as
+    requests leave after the first file, not after the last; the next file is scanned
+    when fewer than ``ahead`` refs wait, so scanned but unaudited documents (the
+    largest objects of a run) never pile up far ahead of the crawl. A document is audited as
     soon as every URL it links is resolved, so little but the report is left when the
     last answer arrives. Once requests are on the wire, scanning and auditing move to
     one helper thread, and the event loop keeps the hosts busy meanwhile (the
@@ -461,6 +471,7 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
                     audit_later(i)
 
         crawl.on_resolved = resolved
+        ahead = max(SCAN_AHEAD, 20 * settings.max_concurrency)  # unresolved refs at most
         try:
             for path, raw in files:
                 if crawl.fetcher is None:
@@ -480,6 +491,10 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
                     audit_later(i)
                 progress.grow(len(new))
                 crawl.add(new)
+                # scan no further ahead than the crawl needs to keep every host busy:
+                # a scanned document holds its cells until it is audited
+                while crawl.pending > ahead:
+                    await asyncio.sleep(0.02)
             outcome = await crawl.finish()
             for i in range(len(docs)):
                 if i not in audits:  # cannot happen: every queued URL ends resolved
