@@ -419,8 +419,9 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
     interpreter hands it the GIL within its switch interval, 5 ms, whenever an answer
     arrives); while the cache answers everything, all of it stays on this thread.
 
-    ``slim``: each audited document is replaced by :func:`_slim` of it (for ``verify``
-    when no report needs the cells); the findings are those of the whole document.
+    ``slim``: each document audited while requests are on the wire is replaced by
+    :func:`_slim` of it (for ``verify`` when no report needs the cells), making room for
+    the crawl; the findings are those of the whole document.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -458,7 +459,8 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
             fut: asyncio.Future[tuple[list[Finding], Document | None]]
             if crawl.fetcher is None:  # nothing on the wire to overlap with: no thread
                 fut = loop.create_future()
-                fut.set_result(_audit(doc, res, settings, slim))
+                # and no crawl state to make room for: slimming would only cost time
+                fut.set_result(_audit(doc, res, settings, False))
             else:
                 fut = loop.run_in_executor(helper, _audit, doc, res, settings, slim)
             audits[i] = fut
