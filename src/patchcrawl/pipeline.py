@@ -572,21 +572,19 @@ def run_scan(paths: Sequence[str], settings: Settings) -> Report:
 
 
 def audit_findings(checked: Checked, settings: Settings) -> list[Finding]:
-    from patchcrawl.audit import audit
-
+    """Scanner findings and the audit's (run during the crawl by ``check_paths``, here
+    otherwise); with the network down only malformed URLs, never a dead link."""
     found = scan_findings(checked.documents)
-    if not checked.network_down and checked.audited is not None:
-        found += [f for doc_findings in checked.audited for f in doc_findings]
-    elif not checked.network_down:
-        found += audit(checked.documents, checked.resolutions, settings)
+    if checked.audited is not None:
+        audited = [f for doc_findings in checked.audited for f in doc_findings]
     else:
+        from patchcrawl.audit import audit
+
+        audited = audit(checked.documents, checked.resolutions, settings)
+    if checked.network_down:
         # keep every static finding; no link is called dead because the network is down
-        found += [
-            f
-            for f in audit(checked.documents, checked.resolutions, settings)
-            if f.code in ("malformed-url",)
-        ]
-    return found
+        audited = [f for f in audited if f.code == "malformed-url"]
+    return found + audited
 
 
 def verify(
