@@ -319,7 +319,6 @@ class _Crawl:
             self.fetcher = None
             self.fresh = {}
             self.on_resolved = lambda fetch_url: None
-            self.stack = contextlib.AsyncExitStack()
 
 
 def _checked(
@@ -498,9 +497,7 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
                 while crawl.pending > ahead:
                     await asyncio.sleep(0.02)
             outcome = await crawl.finish()
-            for i in range(len(docs)):
-                if i not in audits:  # cannot happen: every queued URL ends resolved
-                    audit_later(i)
+            # every document has its audit by now: each URL it waited for was resolved
             found = [(await audits[i])[0] for i in range(len(docs))]
             await asyncio.sleep(0)  # the done-callbacks of the last audits
             return docs, outcome, found

@@ -121,7 +121,8 @@ def _decode(url: str, value: Any) -> Response | None:
 # code and the settings that shape a resolution (``pipeline.resolution_key``): a warm
 # run reads these instead of re-parsing pages
 _RESOLUTION_PREFIX = "resolution\0"
-# pages written in one transaction: at most this many, at most this many seconds apart
+# pages written in one transaction: when this many wait, or when a page arrives this
+# many seconds after the last write (and on close, and before any other operation)
 FLUSH_ENTRIES = 128
 FLUSH_SECONDS = 1.0
 

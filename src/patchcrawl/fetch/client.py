@@ -163,8 +163,9 @@ class Fetcher:
         self.network_down = False
         self._inner_transport = transport
         self._wire: RemapTransport | None = None
+        self.user_agent = settings.user_agent or USER_AGENT
         self._base_headers = {
-            "user-agent": settings.user_agent or USER_AGENT,
+            "user-agent": self.user_agent,
             "accept": "*/*",
             "accept-encoding": "gzip, deflate",  # what httpx decodes without extras
         }
@@ -179,7 +180,6 @@ class Fetcher:
         self._redirected: dict[tuple[str, tuple[tuple[str, str], ...]], _Outcome] = {}
         self._failed_hosts: set[str] = set()
         self._successes = 0
-        self.user_agent = settings.user_agent or USER_AGENT
 
     # ------------------------------------------------------------------ lifecycle
 

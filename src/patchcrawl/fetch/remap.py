@@ -1,10 +1,11 @@
-"""``--remap`` as a transport wrapper: only the wire sees rewritten URLs.
+"""``--remap`` in front of the transport: only the wire sees rewritten URLs.
 
-The client builds every request (redirect hops included) with the URL in the
-*original* space; this transport rewrites it with the first matching rule just
-before it goes out, so reports, cache keys and politeness stay in original
-space.  Requests no rule rewrote pass the safety guard (no loopback/private
-targets); a remap target was chosen by the user and is allowed implicitly.
+The fetcher asks for every request (redirect hops included) with the URL in the
+*original* space; :meth:`RemapTransport.get` rewrites it with the first matching
+rule and builds the ``httpx.Request`` on the rewritten URL just before it goes out,
+so reports, cache keys and politeness stay in original space.  Requests no rule
+rewrote pass the safety guard (no loopback/private targets); a remap target was
+chosen by the user and is allowed implicitly.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from patchcrawl.settings import RemapRule, remap_url
 Guard = Callable[[httpx.URL], Awaitable[None]]
 
 
-class RemapTransport(httpx.AsyncBaseTransport):
-    """Rewrite each request's URL with ``rules``; run ``guard`` on the ones left alone."""
+class RemapTransport:
+    """Rewrite each request's URL with ``rules``; run ``guard`` on the ones left alone;
+    hand the request to the ``inner`` transport (the engine)."""
 
     def __init__(
         self,
@@ -43,19 +45,6 @@ class RemapTransport(httpx.AsyncBaseTransport):
         request = httpx.Request("GET", wire, headers=headers, extensions=extensions)
         if wire == url and self._guard is not None:
             await self._guard(request.url)
-        return await self._inner.handle_async_request(request)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        original = str(request.url)
-        wire = self.rewrite(original)
-        if wire == original:
-            if self._guard is not None:
-                await self._guard(request.url)
-            return await self._inner.handle_async_request(request)
-        # Rewrite in place: the request object is ours (built per send by the client).
-        new_url = httpx.URL(wire)
-        request.url = new_url
-        request.headers["host"] = new_url.netloc.decode("ascii")
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:
