@@ -855,6 +855,13 @@ def _enrich_files(sc: Scenario, tmp: Path) -> dict[str, bytes]:
     return out
 
 
+def _enrich(web: KernelWeb, tmp: Path, *args: str) -> Run:
+    """``patchcrawl enrich ARGS`` in ``tmp`` against the test web, with the cache in ``tmp/c``."""
+    return run_cli(
+        ["enrich", *args, "--cache-dir", tmp / "c", "--remap", web.remap_rule(), *FAST], cwd=tmp
+    )
+
+
 def _changed_lines(before: bytes, after: bytes) -> list[tuple[bytes, bytes]]:
     a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
     assert len(a) == len(b)
@@ -867,19 +874,7 @@ def test_enrich_diff_changes_only_fixed_cells_and_applies(
 ) -> None:
     sc, web = sc_web
     files = _enrich_files(sc, tmp_path)
-    r = run_cli(
-        [
-            "enrich",
-            "--cache-dir",
-            tmp_path / "c",
-            "--remap",
-            web.remap_rule(),
-            *FAST,
-            "crlf.md",
-            "lf.md",
-        ],
-        cwd=tmp_path,
-    )
+    r = _enrich(web, tmp_path, "crlf.md", "lf.md")
     assert r.code == 0, r.err
     diff = r.out
     assert diff.startswith(b"--- ") or diff.startswith(b"diff ")
@@ -908,39 +903,13 @@ def test_enrich_diff_changes_only_fixed_cells_and_applies(
     for name, data in files.items():
         (tmp_path / "w").mkdir(exist_ok=True)
         (tmp_path / "w" / name).write_bytes(data)
-    w = run_cli(
-        [
-            "enrich",
-            "--write",
-            "--cache-dir",
-            tmp_path / "c",
-            "--remap",
-            web.remap_rule(),
-            *FAST,
-            "w/crlf.md",
-            "w/lf.md",
-        ],
-        cwd=tmp_path,
-    )
+    w = _enrich(web, tmp_path, "--write", "w/crlf.md", "w/lf.md")
     assert w.code == 0, w.err
     for name in files:
         assert (tmp_path / "w" / name).read_bytes() == (tmp_path / name).read_bytes()
     assert not [p for p in (tmp_path / "w").iterdir() if p.name.endswith(".tmp")]
     # idempotent: nothing left to enrich
-    again = run_cli(
-        [
-            "enrich",
-            "--check",
-            "--cache-dir",
-            tmp_path / "c",
-            "--remap",
-            web.remap_rule(),
-            *FAST,
-            "w/crlf.md",
-            "w/lf.md",
-        ],
-        cwd=tmp_path,
-    )
+    again = _enrich(web, tmp_path, "--check", "w/crlf.md", "w/lf.md")
     assert again.code == 0 and again.out == b"", again.text
 
 
@@ -959,19 +928,7 @@ def test_enrich_write_refuses_file_changed_since_read(
         return real_write(*a, **kw)
 
     monkeypatch.setattr(enrich_mod, "write", racing_write)
-    r = run_cli(
-        [
-            "enrich",
-            "--write",
-            "--cache-dir",
-            tmp_path / "c",
-            "--remap",
-            web.remap_rule(),
-            *FAST,
-            "lf.md",
-        ],
-        cwd=tmp_path,
-    )
+    r = _enrich(web, tmp_path, "--write", "lf.md")
     r.assert_clean()
     assert r.code == 2 and "lf.md" in r.err and "changed" in r.err
     assert (tmp_path / "lf.md").read_bytes() == edited
