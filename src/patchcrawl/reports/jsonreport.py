@@ -119,6 +119,8 @@ def render_json(report: Report) -> str:
 
 
 _BATCH = 1000  # items a chunk
+# one encoder for every item: ``json.dumps`` with options builds a new one per call
+_ITEM = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
 
 
 def iter_json(report: Report) -> Iterator[str]:
@@ -143,9 +145,7 @@ def iter_json(report: Report) -> Iterator[str]:
         sep = "\n"
         batch: list[str] = []
         for item in dicts:
-            batch.append(
-                sep + "    " + json.dumps(item, ensure_ascii=False, separators=(", ", ": "))
-            )
+            batch.append(sep + "    " + _ITEM.encode(item))
             sep = ",\n"
             if len(batch) >= _BATCH:
                 yield "".join(batch)
