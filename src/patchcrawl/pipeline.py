@@ -233,7 +233,7 @@ class _Crawl:
             assert ref.fetch_url is not None
             got = (
                 cache.get_resolution(self.prefix + ref.fetch_url, from_cache=True)
-                if cache
+                if cache is not None  # not ``if cache``: that would count its entries
                 else None
             )
             if got is not None and (s.offline or self.now - got[0] < s.max_age):
