@@ -17,9 +17,10 @@ Positions
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 # --------------------------------------------------------------------------
 # Vocabularies fixed by CONTRACT.md
@@ -437,3 +438,23 @@ class Report:
     findings: tuple[Finding, ...]
     documents: tuple[Document, ...] = field(default=(), repr=False)
     network_down: bool = False
+
+
+def _pickle_positionally() -> None:
+    """Pickle each dataclass here as its class and its field values, so that loading
+    one calls the constructor: the default of slotted dataclasses (``__setstate__``
+    walking ``fields()``) took three times as long, which showed in loading the
+    audited documents a warm ``verify`` keeps (:mod:`patchcrawl.doccache`)."""
+    for cls in list(globals().values()):
+        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+            continue
+        names = tuple(f.name for f in dataclasses.fields(cls))
+        assert names == getattr(cls, "__match_args__", None), cls  # every field is positional
+
+        def reduce(self: Any, names: tuple[str, ...] = names) -> tuple[Any, ...]:
+            return type(self), tuple([getattr(self, n) for n in names])
+
+        cls.__reduce__ = reduce  # type: ignore[method-assign]
+
+
+_pickle_positionally()
