@@ -150,15 +150,16 @@ class _Links:
         self.static: dict[str, Resolution] = {}  # link.url -> resolution without network
         self.unique: dict[str, Ref] = {}  # fetch_url -> the first ref that needs it
 
-    def add(self, links: Sequence[Link]) -> list[Ref]:
-        """Take in ``links``; return the refs of fetch URLs not seen before."""
+    def add(self, links: Sequence[Link], known: Sequence[Ref] | None = None) -> list[Ref]:
+        """Take in ``links`` (classified already when ``known``, a ref per link); return
+        the refs of fetch URLs not seen before."""
         new: list[Ref] = []
         refs, unique = self.refs, self.unique
-        for link in links:
+        for j, link in enumerate(links):
             url = link.url
             if url in refs:
                 continue
-            ref = refs[url] = classify(url)
+            ref = refs[url] = classify(url) if known is None else known[j]
             res = _static_resolution(ref, self.settings, self.network)
             if res is not None:
                 self.static[url] = res
@@ -396,12 +397,41 @@ def _slim(doc: Document) -> Document:
     return dataclasses.replace(doc, tables=tables, links=links)
 
 
+@dataclass(frozen=True, slots=True)
+class _Audited:
+    """What auditing one document gave: its findings, the slimmed document (when
+    slimming), and what to keep for later runs (content hash, digest, payload)."""
+
+    findings: list[Finding]
+    slimmed: Document | None = None
+    keep: tuple[str, str, bytes] | None = None
+
+
 def _audit(
-    doc: Document, res: Mapping[str, Resolution], settings: Settings, slim: bool
-) -> tuple[list[Finding], Document | None]:
+    doc: Document | None,
+    source: tuple[str, bytes],
+    res: Mapping[str, Resolution],
+    settings: Settings,
+    slim: bool,
+    keep: tuple[str, Sequence[Ref]] | None,
+) -> _Audited:
+    """Audit ``doc`` (scanned from ``source``, path and bytes, when None); with
+    ``keep`` (the hash of the bytes, the links' refs), pack the slimmed document, its
+    findings and the refs for :mod:`patchcrawl.doccache`."""
+    from patchcrawl import tables
     from patchcrawl.audit import audit
 
-    return audit([doc], res, settings), _slim(doc) if slim else None
+    if doc is None:  # what the cache held no longer fits: the whole document again
+        doc = tables.scan_bytes(*source)
+    findings = audit([doc], res, settings)
+    if keep is None:
+        return _Audited(findings, _slim(doc) if slim else None)
+    from patchcrawl.doccache import pack
+    from patchcrawl.fetch.cache import resolution_digest
+
+    slimmed = _slim(doc)
+    payload = pack(slimmed, findings, keep[1])
+    return _Audited(findings, slimmed, (keep[0], resolution_digest(res.values()), payload))
 
 
 def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False) -> Checked:
@@ -420,7 +450,10 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
 
     ``slim``: each document audited while requests are on the wire is replaced by
     :func:`_slim` of it (for ``verify`` when no report needs the cells), making room for
-    the crawl; the findings are those of the whole document.
+    the crawl; the findings are those of the whole document. With a cache, ``slim``
+    also keeps each audited document there, and takes it back in a later run
+    instead of scanning and auditing the file again when neither its bytes nor the
+    resolutions of its links changed (:mod:`patchcrawl.doccache`).
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -441,29 +474,68 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
         loop = asyncio.get_running_loop()
         helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="patchcrawl-scan")
         crawl = _Crawl(settings, progress)
+        cache = crawl.cache if slim and crawl.cache is not None and crawl.cache.enabled else None
         docs: list[Document] = []
         pending: list[set[str]] = []  # per document: fetch URLs not resolved yet
         waiting: dict[str, list[int]] = defaultdict(list)  # fetch URL -> documents
-        audits: dict[int, asyncio.Future[tuple[list[Finding], Document | None]]] = {}
+        audits: dict[int, asyncio.Future[_Audited]] = {}
+        keys: list[tuple[str, str]] = []  # per document, with a cache: its key, content hash
+        # documents taken from the cache: the digest they stand on, their findings
+        kept: dict[int, tuple[str, tuple[Finding, ...]]] = {}
 
-        def audited(i: int, fut: asyncio.Future[tuple[list[Finding], Document | None]]) -> None:
+        def audited(i: int, fut: asyncio.Future[_Audited]) -> None:
             if not fut.cancelled() and fut.exception() is None:
-                slimmed = fut.result()[1]
-                if slimmed is not None:
-                    docs[i] = slimmed  # the full document is freed now, not at the end
+                done = fut.result()
+                if done.slimmed is not None:
+                    docs[i] = done.slimmed  # the full document is freed now, not at the end
+                if done.keep is not None and cache is not None:
+                    cache.put_document(keys[i][0], *done.keep)
 
         def audit_later(i: int) -> None:
             doc = docs[i]
             res = {link.url: links.resolution(link.url, crawl.results) for link in doc.links}
-            fut: asyncio.Future[tuple[list[Finding], Document | None]]
+            scanned: Document | None = doc
+            fut: asyncio.Future[_Audited]
+            if i in kept:
+                from patchcrawl.fetch.cache import resolution_digest
+
+                digest, found = kept.pop(i)
+                if resolution_digest(res.values()) == digest:
+                    fut = loop.create_future()
+                    fut.set_result(_Audited(list(found)))
+                    audits[i] = fut
+                    return
+                scanned = None  # a page says something else now: scan and audit again
+            keep = None
+            if cache is not None:
+                keep = (keys[i][1], [links.refs[link.url] for link in doc.links])
             if crawl.fetcher is None:  # nothing on the wire to overlap with: no thread
                 fut = loop.create_future()
                 # and no crawl state to make room for: slimming would only cost time
-                fut.set_result(_audit(doc, res, settings, False))
+                # (a document kept in the cache is slimmed all the same)
+                fut.set_result(_audit(scanned, files[i], res, settings, False, keep))
             else:
-                fut = loop.run_in_executor(helper, _audit, doc, res, settings, slim)
+                fut = loop.run_in_executor(
+                    helper, _audit, scanned, files[i], res, settings, slim, keep
+                )
             audits[i] = fut
             fut.add_done_callback(functools.partial(audited, i))
+
+        def from_cache(i: int, path: str, raw: bytes) -> tuple[Document, tuple[Ref, ...]] | None:
+            """The kept document of ``path`` and its links' refs when its bytes are
+            unchanged (its findings go to ``kept``); None when the file must be scanned."""
+            from patchcrawl import doccache
+
+            assert cache is not None
+            keys.append((doccache.document_key(path, settings), doccache.content_hash(raw)))
+            entry = cache.get_document(keys[i][0])
+            if entry is None or entry[0] != keys[i][1]:
+                return None
+            unpacked = doccache.unpack(entry[2], raw)
+            if unpacked is None:
+                return None
+            kept[i] = (entry[1], unpacked[1])
+            return unpacked[0], unpacked[2]
 
         def resolved(fetch_url: str) -> None:
             for i in waiting.pop(fetch_url, ()):
@@ -475,15 +547,19 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
         ahead = max(SCAN_AHEAD, 20 * settings.max_concurrency)  # unresolved refs at most
         try:
             for path, raw in files:
-                if crawl.fetcher is None:
+                i = len(docs)
+                hit = from_cache(i, path, raw) if cache is not None else None
+                known: tuple[Ref, ...] | None = None
+                if hit is not None:
+                    doc, known = hit
+                elif crawl.fetcher is None:
                     # all answered from the cache so far: a thread would only add
                     # hand-overs of the GIL (up to its switch interval each)
                     doc = scan_bytes(path, raw)
                 else:
                     doc = await loop.run_in_executor(helper, scan_bytes, path, raw)
-                i = len(docs)
                 docs.append(doc)
-                new = links.add(doc.links)
+                new = links.add(doc.links, known)
                 todo = {u for u in links.fetch_urls(doc.links) if u not in crawl.results}
                 pending.append(todo)
                 for u in todo:
@@ -498,7 +574,7 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
                     await asyncio.sleep(0.02)
             outcome = await crawl.finish()
             # every document has its audit by now: each URL it waited for was resolved
-            found = [(await audits[i])[0] for i in range(len(docs))]
+            found = [(await audits[i]).findings for i in range(len(docs))]
             await asyncio.sleep(0)  # the done-callbacks of the last audits
             return docs, outcome, found
         finally:

@@ -19,12 +19,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import hashlib
 import os
 import sqlite3
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -121,6 +122,7 @@ def _decode(url: str, value: Any) -> Response | None:
 # code and the settings that shape a resolution (``pipeline.resolution_key``): a warm
 # run reads these instead of re-parsing pages
 _RESOLUTION_PREFIX = "resolution\0"
+_DOCUMENT_PREFIX = "document\0"
 # pages written in one transaction: when this many wait, or when a page arrives this
 # many seconds after the last write (and on close, and before any other operation)
 FLUSH_ENTRIES = 128
@@ -155,6 +157,17 @@ def _decode_resolution(value: Any, from_cache: bool) -> Resolution:
         values[_META_AT] = Metadata(*meta)
     values[_FROM_CACHE_AT] = from_cache or bool(values[_FROM_CACHE_AT])
     return Resolution(*values)
+
+
+def resolution_digest(resolutions: Iterable[Resolution]) -> str:
+    """A hash of everything ``resolutions`` say but where the answers came from
+    (``from_cache``): equal digests, equal input to an audit."""
+    encoded = []
+    for res in resolutions:
+        values = _encode_resolution(res)
+        encoded.append(values[:_FROM_CACHE_AT] + values[_FROM_CACHE_AT + 1 :])
+    # repr, not marshal or pickle: their bytes depend on which equal strings are shared
+    return hashlib.blake2b(repr(encoded).encode(), digest_size=16).hexdigest()
 
 
 class ResponseCache:
@@ -266,12 +279,15 @@ class ResponseCache:
             return False
         if self._cache is None:
             return False
-        self._pending[cache_key(resp.url, headers)] = _encode(resp)
+        self._queue(cache_key(resp.url, headers), _encode(resp))
+        return True
+
+    def _queue(self, key: str, value: tuple[Any, ...]) -> None:
+        self._pending[key] = value
         if len(self._pending) >= FLUSH_ENTRIES or (
             time.monotonic() - self._flushed_at >= FLUSH_SECONDS
         ):
             self.flush()
-        return True
 
     def flush(self) -> None:
         """Write the waiting entries in one transaction (``close`` does this too)."""
@@ -314,6 +330,33 @@ class ResponseCache:
         if items:
             self._safe(write, False)
 
+    # ------------------------------------- audited documents (the warm path of verify)
+
+    def get_document(self, key: str) -> tuple[str, str, bytes] | None:
+        """(content hash, resolutions digest, payload) stored under ``key`` by
+        :meth:`put_document` (any age); None on a miss."""
+        full = _DOCUMENT_PREFIX + key
+        value = self._pending.get(full)
+        if value is None:
+            value = self._safe(lambda c: c.get(full), None)
+        if (
+            isinstance(value, tuple)
+            and len(value) == 4
+            and isinstance(value[0], float)
+            and isinstance(value[1], str)
+            and isinstance(value[2], str)
+            and isinstance(value[3], bytes)
+        ):
+            return value[1], value[2], value[3]
+        return None
+
+    def put_document(self, key: str, content: str, digest: str, payload: bytes) -> None:
+        """Keep ``payload`` (an audited document) for the file whose bytes hash to
+        ``content``, audited against resolutions whose digest is ``digest``; it
+        replaces what ``key`` held (one entry per file and settings, not per version)."""
+        if self._cache is not None:
+            self._queue(_DOCUMENT_PREFIX + key, (time.time(), content, digest, payload))
+
     def touch(self, url: str, headers: Mapping[str, str] | None, fetched_at: float) -> None:
         """A 304 confirmed the entry: make it fresh again."""
         self.flush()
@@ -343,8 +386,8 @@ class ResponseCache:
                 value = cache.get(key)
                 if isinstance(value, tuple) and len(value) == 7:
                     yield key, float(value[5])
-                elif isinstance(value, tuple) and len(value) == 2:  # a resolution
-                    yield key, float(value[0])
+                elif isinstance(value, tuple) and len(value) in (2, 4):
+                    yield key, float(value[0])  # a resolution, an audited document
                 elif value is not None:
                     yield key, 0.0
         except (sqlite3.DatabaseError, OSError) as exc:
