@@ -97,7 +97,7 @@ def _verify(paths: list[str], settings: Settings, *, slim: bool = True) -> dict[
     """``verify`` as the CLI runs it, its JSON report as a value, with what differs
     from run to run by nature (time, and whether answers came from the cache) left out."""
     report, checked = pipeline.verify(paths, settings, slim=slim)
-    data = json.loads(render(report, "json"))
+    data: dict[str, Any] = json.loads(render(report, "json"))
     del data["generated_at"]
     summary = data["summary"]
     for key in ("seconds", "requests", "from_cache"):
