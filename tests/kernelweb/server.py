@@ -23,6 +23,7 @@ import hashlib
 import importlib
 import itertools
 import re
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -117,11 +118,17 @@ class KernelWeb:
     """The simulated web: ``with KernelWeb(handler) as web: web.base_url``."""
 
     def __init__(
-        self, handler: Handler | None = None, *, latency: float = 0.0, address: str = "127.0.0.1"
+        self,
+        handler: Handler | None = None,
+        *,
+        latency: float = 0.0,
+        address: str = "127.0.0.1",
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.handler = handler
         self.latency = latency
         self.address = address  # any 127.0.0.0/8 address: one simulated host per address
+        self.tls = tls  # a server context: the web answers https (HTTP/1.1) instead of http
         self.etags = True  # add an ETag to 200 answers and honour If-None-Match
         self.port = 0
         self.log: list[LoggedRequest] = []
@@ -155,7 +162,7 @@ class KernelWeb:
         self._loop = loop
         asyncio.set_event_loop(loop)
         server = loop.run_until_complete(
-            asyncio.start_server(self._serve, self.address, port, backlog=4096)
+            asyncio.start_server(self._serve, self.address, port, backlog=4096, ssl=self.tls)
         )
         self._server = server
         self.port = server.sockets[0].getsockname()[1]
@@ -196,7 +203,8 @@ class KernelWeb:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.address}:{self.port}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{self.address}:{self.port}"
 
     def remap_rule(self) -> str:
         """The ``--remap`` rule that points every original URL at this server."""
