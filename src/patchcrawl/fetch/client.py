@@ -31,10 +31,10 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, wait_exponential_jitter
 
 from patchcrawl import USER_AGENT
+from patchcrawl.fetch._httpx import httpx
 from patchcrawl.fetch.cache import ResponseCache, cache_key, cacheable, normalize_url
 from patchcrawl.fetch.politeness import Politeness, parse_retry_after
 from patchcrawl.fetch.remap import RemapTransport

@@ -25,8 +25,9 @@ from collections.abc import AsyncIterator, Callable
 from types import SimpleNamespace
 
 import aiohttp
-import httpx
 import yarl
+
+from patchcrawl.fetch._httpx import httpx
 
 _CHUNK = 65536
 ENGINES = ("auto", "aiohttp", "httpcore")

@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
-
+from patchcrawl.fetch._httpx import httpx
 from patchcrawl.settings import RemapRule, remap_url
 
 Guard = Callable[[httpx.URL], Awaitable[None]]

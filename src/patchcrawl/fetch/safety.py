@@ -16,7 +16,7 @@ import asyncio
 import ipaddress
 import socket
 
-import httpx
+from patchcrawl.fetch._httpx import httpx
 
 METADATA_ADDRESSES = frozenset(
     {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
