@@ -19,6 +19,7 @@ from patchcrawl.reports.github import annotation, escape_data, escape_property
 from patchcrawl.reports.markdown import cell, link
 from patchcrawl.reports.sarif import artifact_location
 from patchcrawl.settings import UsageError
+from patchcrawl.tables import line_texts
 from tests.test_reports_data import OTHER, PATH, PW, make_report, make_scan_report
 
 DATA = Path(__file__).parent / "data"
@@ -143,12 +144,23 @@ def test_sarif_content() -> None:
     assert all(r["shortDescription"]["text"] for r in rules)
     results = run["results"]
     assert len(results) == len(report.findings)
+    lines = {d.path: line_texts(d.raw) for d in report.documents}
+    spans = 0
     for res, f in zip(results, report.findings, strict=True):
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"] == f.code
         assert res["level"] == {"error": "error", "warning": "warning", "info": "note"}[f.severity]
         loc = res["locations"][0]["physicalLocation"]
-        assert loc["region"] == {"startLine": f.line, "startColumn": f.column}
+        region = dict(loc["region"])
+        end = region.pop("endColumn", None)
+        assert region.pop("endLine", f.line) == f.line
+        assert region == {"startLine": f.line, "startColumn": f.column}
+        if end is not None:  # the region is the URL as written, columns in code points
+            spans += 1
+            assert lines[f.file][f.line - 1][f.column - 1 : end - 1] == f.url
+        else:
+            assert f.url is None or f.url not in lines.get(f.file, [""])[f.line - 1]
         assert len(res["partialFingerprints"]["patchcrawlFindingHash/v1"]) == 32
+    assert spans == len([f for f in report.findings if f.url]) == 12
     first = results[0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert first == {
         "uri": "data/my%20docs%2C%20v2/bpf%20%E7%89%B9%E6%80%A7.md",
@@ -254,12 +266,16 @@ def test_github_annotations() -> None:
     )
     gone = next(line for line in lines if "410 Gone" in line)
     assert gone == (
-        "::error file=data/my docs%2C v2/bpf 特性.md,line=10,col=10,title=dead-link::"
+        "::error file=data/my docs%2C v2/bpf 特性.md,line=10,col=10,endLine=10,endColumn=36,"
+        "title=dead-link::"
         "410 Gone%0Asecond line: 100%25 sure (https://example.com/a,b?x=1)"
     )
     assert any(line.startswith("::notice ") and "title=paywalled" in line for line in lines)
     assert any(line.startswith("::warning ") and "title=moved-link" in line for line in lines)
-    pattern = re.compile(r"^::(error|warning|notice) file=[^,:]+,line=\d+,col=\d+,title=[\w-]+::")
+    pattern = re.compile(
+        r"^::(error|warning|notice) file=[^,:]+,line=\d+,col=\d+(,endLine=\d+,endColumn=\d+)?"
+        r",title=[\w-]+::"
+    )
     assert all(pattern.match(line) for line in lines[:-1])
 
 

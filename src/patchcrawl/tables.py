@@ -432,6 +432,12 @@ class _Src:
         return self.locate(off)[2]
 
 
+def line_texts(raw: bytes) -> list[str]:
+    """The lines of a file as the scanner decodes and counts them (a BOM dropped, line
+    endings cut off): what a link's ``line`` and ``column`` refer to."""
+    return _Src(raw).lines
+
+
 @dataclass(slots=True)
 class _Block:
     kind: str  # "table" | "headerless"

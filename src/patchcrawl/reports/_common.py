@@ -55,6 +55,27 @@ def code_counts(findings: Iterable[Finding]) -> list[tuple[str, str, int]]:
     return [(c, s, counts[(c, s)]) for c, s in keys]
 
 
+def url_end_columns(report: Report) -> list[int | None]:
+    """Per finding, the column just after its URL, when the finding points at the URL
+    as written in its document (checked against the text); None otherwise (no URL, a
+    report without documents, a position elsewhere)."""
+    from patchcrawl.tables import line_texts
+
+    raw = {doc.path: doc.raw for doc in report.documents}
+    lines_of: dict[str, list[str]] = {}
+    out: list[int | None] = []
+    for f in report.findings:
+        end = None
+        if f.url and f.file in raw:
+            lines = lines_of.get(f.file)
+            if lines is None:
+                lines = lines_of[f.file] = line_texts(raw[f.file])
+            if 1 <= f.line <= len(lines) and lines[f.line - 1].startswith(f.url, f.column - 1):
+                end = f.column + len(f.url)
+        out.append(end)
+    return out
+
+
 def finding_sort_key(f: Finding) -> tuple[str, int, int, str, str]:
     return (f.file, f.line, f.column, f.code, f.message)
 

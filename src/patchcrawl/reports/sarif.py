@@ -20,7 +20,7 @@ from urllib.parse import quote
 from patchcrawl import PROJECT_URL
 from patchcrawl.baseline import fingerprints
 from patchcrawl.models import DEFAULT_SEVERITY, FINDING_CODES, Finding, Report
-from patchcrawl.reports._common import RULE_TEXT
+from patchcrawl.reports._common import RULE_TEXT, url_end_columns
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -87,8 +87,12 @@ def to_sarif(report: Report) -> dict[str, Any]:
     for i, code in enumerate(extra_codes, start=len(FINDING_CODES)):
         index[code] = i
     fps = fingerprints(report.findings, report.documents)
+    ends = url_end_columns(report)
     results = []
-    for f, fp in zip(report.findings, fps, strict=True):
+    for f, fp, end in zip(report.findings, fps, ends, strict=True):
+        region = {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)}
+        if end is not None:  # the URL itself (endColumn: the column after it)
+            region.update(endLine=region["startLine"], endColumn=end)
         result: dict[str, Any] = {
             "ruleId": f.code,
             "ruleIndex": index[f.code],
@@ -98,7 +102,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
                 {
                     "physicalLocation": {
                         "artifactLocation": artifact_location(f.file),
-                        "region": {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)},
+                        "region": region,
                     }
                 }
             ],
