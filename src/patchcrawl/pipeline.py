@@ -458,6 +458,7 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
     from concurrent.futures import ThreadPoolExecutor
 
     from patchcrawl.discover import find_markdown
+    from patchcrawl.doccache import content_hash, document_key, unpack
     from patchcrawl.progress import make_progress
     from patchcrawl.tables import read_file, scan_bytes
 
@@ -521,17 +522,15 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
             audits[i] = fut
             fut.add_done_callback(functools.partial(audited, i))
 
-        def from_cache(i: int, path: str, raw: bytes) -> tuple[Document, tuple[Ref, ...]] | None:
-            """The kept document of ``path`` and its links' refs when its bytes are
-            unchanged (its findings go to ``kept``); None when the file must be scanned."""
-            from patchcrawl import doccache
-
+        def from_cache(i: int, raw: bytes) -> tuple[Document, tuple[Ref, ...]] | None:
+            """The kept document ``i`` and its links' refs when its bytes are unchanged
+            (its findings go to ``kept``); None when the file must be scanned."""
             assert cache is not None
-            keys.append((doccache.document_key(path, settings), doccache.content_hash(raw)))
-            entry = cache.get_document(keys[i][0])
-            if entry is None or entry[0] != keys[i][1]:
+            key, content = keys[i]
+            entry = cache.get_document(key)
+            if entry is None or entry[0] != content:
                 return None
-            unpacked = doccache.unpack(entry[2], raw)
+            unpacked = unpack(entry[2], raw)
             if unpacked is None:
                 return None
             kept[i] = (entry[1], unpacked[1])
@@ -548,7 +547,10 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
         try:
             for path, raw in files:
                 i = len(docs)
-                hit = from_cache(i, path, raw) if cache is not None else None
+                hit = None
+                if cache is not None:
+                    keys.append((document_key(path, settings), content_hash(raw)))
+                    hit = from_cache(i, raw)
                 known: tuple[Ref, ...] | None = None
                 if hit is not None:
                     doc, known = hit
