@@ -9,7 +9,10 @@ interval of 0 and the same ``--max-concurrency``; every link answers 200 in one
 request.  Runs alternate (patchcrawl, lychee, patchcrawl, ...).
 
 Measured per tool: wall time (cold: empty cache; warm: patchcrawl with a fresh
-cache, lychee with ``--cache`` and a warm ``.lycheecache``), CPU seconds
+cache, lychee with ``--cache`` and a warm ``.lycheecache``; edited: the same warm
+caches, but every document changed since the last run (one more newline at its end),
+so that patchcrawl scans and audits every file again instead of taking the documents
+it kept, while every URL is still answered from the cache), CPU seconds
 (user+sys of the child, ``os.wait4``) per 1,000 links, peak RSS of the child, the
 requests each host saw and the politeness bound.  Then patchcrawl's politeness
 conformance from the server's request log: in-flight cap, spacing with an
@@ -120,6 +123,7 @@ def compare(n: int, a: Args, tmp: Path) -> dict[str, object]:
     res: dict[str, dict[str, Samples]] = {
         "cold": {"patchcrawl": Samples(), "lychee": Samples()},
         "warm": {"patchcrawl": Samples(), "lychee": Samples()},
+        "edited": {"patchcrawl": Samples(), "lychee": Samples()},
     }
     warm_hits: dict[str, int] = {}
     with sw.WebSet(sw.handler_for(links.world), links.hosts, a.latency) as web:
@@ -154,6 +158,18 @@ def compare(n: int, a: Args, tmp: Path) -> dict[str, object]:
             r = sw.run_child(lychee_argv(a, rules, docs, work / "l.json", cache=True), cwd=lydir)
             warm_hits["lychee"] = check_lychee(r, work / "l.json", n)
             res["warm"]["lychee"].add(r, web)
+        for _i in range(a.runs):
+            for doc in docs:  # a change the kept audits do not survive
+                doc.write_bytes(doc.read_bytes() + b"\n")
+            web.clear_log()
+            r = sw.run_child(patchcrawl_argv(a, rules, docs_dir, warm, work / "p.json"))
+            if check_patchcrawl(r, work / "p.json", n) != n:
+                raise SystemExit("patchcrawl: an edited run was not answered from the cache")
+            res["edited"]["patchcrawl"].add(r, web)
+            web.clear_log()
+            r = sw.run_child(lychee_argv(a, rules, docs, work / "l.json", cache=True), cwd=lydir)
+            check_lychee(r, work / "l.json", n)
+            res["edited"]["lychee"].add(r, web)
         cache_mb = sw.dir_size(warm) / 1e6
         lycache_kb = (lydir / ".lycheecache").stat().st_size / 1e3
     return {
@@ -179,7 +195,7 @@ def report(results: list[dict[str, object]], a: Args) -> None:
     for res in results:
         n = int(res["n"])  # type: ignore[call-overload]
         runs: dict[str, dict[str, Samples]] = res["res"]  # type: ignore[assignment]
-        for kind in ("cold", "warm"):
+        for kind in ("cold", "warm", "edited"):
             walls: dict[str, float] = {}
             for tool in ("patchcrawl", "lychee"):
                 s = runs[kind][tool]
