@@ -10,9 +10,11 @@ finding to show for it. Every run goes through the test web on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +75,15 @@ class Docs:
             path.write_text(prose + "".join(out), encoding="utf-8")
             self.series.append(row)
             self.paths.append(str(path))
+
+
+@contextlib.contextmanager
+def _served(tmp: Path) -> Iterator[tuple[Docs, Settings]]:
+    """:class:`Docs` in ``tmp``, their world served, and settings that reach it (the
+    cache in ``tmp / "c"``)."""
+    docs = Docs(tmp)
+    with KernelWeb(make_handler(docs.world)) as web:
+        yield docs, web_settings(web, cache_dir=tmp / "c")
 
 
 class Scans:
@@ -143,9 +154,7 @@ def test_a_warm_run_takes_every_document_from_the_cache(
 def test_reports_from_kept_documents_are_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
 ) -> None:
-    docs = Docs(tmp_path)
-    with KernelWeb(make_handler(docs.world)) as web:
-        settings = web_settings(web, cache_dir=tmp_path / "c")
+    with _served(tmp_path) as (docs, settings):
         pipeline.verify(docs.paths, settings, slim=True)
         scans = Scans(monkeypatch)
         kept, _ = pipeline.verify(docs.paths, settings, slim=True)
@@ -164,9 +173,7 @@ def test_reports_from_kept_documents_are_the_same(
 def test_an_edited_document_is_scanned_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    docs = Docs(tmp_path)
-    with KernelWeb(make_handler(docs.world)) as web:
-        settings = web_settings(web, cache_dir=tmp_path / "c")
+    with _served(tmp_path) as (docs, settings):
         _verify(docs.paths, settings)
         edited = Path(docs.paths[1])
         text = edited.read_text(encoding="utf-8")
@@ -185,9 +192,7 @@ def test_an_edited_document_is_scanned_again(
 def test_a_page_that_says_something_else_means_a_new_audit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    docs = Docs(tmp_path)
-    with KernelWeb(make_handler(docs.world)) as web:
-        settings = web_settings(web, cache_dir=tmp_path / "c")
+    with _served(tmp_path) as (docs, settings):
         before = _verify(docs.paths, settings)
         assert _codes(before, "title-mismatch") == set()
         cover = docs.series[2][0].cover
@@ -205,9 +210,7 @@ def test_a_page_that_says_something_else_means_a_new_audit(
 def test_settings_that_shape_the_audit_are_part_of_the_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    docs = Docs(tmp_path)
-    with KernelWeb(make_handler(docs.world)) as web:
-        settings = web_settings(web, cache_dir=tmp_path / "c")
+    with _served(tmp_path) as (docs, settings):
         lenient = _verify(docs.paths, settings)
         scans = Scans(monkeypatch)
         strict = _verify(docs.paths, dataclasses.replace(settings, date_tolerance_days=1))
@@ -247,9 +250,7 @@ def test_severity_and_ignores_still_apply_to_kept_findings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The kept findings are the audit's own; the policy is applied on every run."""
-    docs = Docs(tmp_path)
-    with KernelWeb(make_handler(docs.world)) as web:
-        settings = web_settings(web, cache_dir=tmp_path / "c")
+    with _served(tmp_path) as (docs, settings):
         _verify(docs.paths, settings)
         scans = Scans(monkeypatch)
         quiet = _verify(
@@ -261,9 +262,7 @@ def test_severity_and_ignores_still_apply_to_kept_findings(
 
 
 def test_a_damaged_entry_is_scanned_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    docs = Docs(tmp_path)
-    with KernelWeb(make_handler(docs.world)) as web:
-        settings = web_settings(web, cache_dir=tmp_path / "c")
+    with _served(tmp_path) as (docs, settings):
         cold = _verify(docs.paths, settings)
         key = doccache.document_key(docs.paths[0], settings)
         with ResponseCache(tmp_path / "c") as cache:
@@ -300,9 +299,7 @@ def test_a_run_without_network_keeps_nothing_that_a_later_run_believes(
 
 
 def test_the_cache_commands_see_kept_documents(tmp_path: Path) -> None:
-    docs = Docs(tmp_path)
-    with KernelWeb(make_handler(docs.world)) as web:
-        settings = web_settings(web, cache_dir=tmp_path / "c")
+    with _served(tmp_path) as (docs, settings):
         _verify(docs.paths, settings)
     with ResponseCache(tmp_path / "c") as cache:
         stamps = [t for key, t in cache.items() if key.startswith("document\0")]
@@ -320,9 +317,7 @@ def test_enrich_and_junit_scan_every_document(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """They need the cells, which a kept document has not: both scan as before."""
-    docs = Docs(tmp_path)
-    with KernelWeb(make_handler(docs.world)) as web:
-        settings = web_settings(web, cache_dir=tmp_path / "c")
+    with _served(tmp_path) as (docs, settings):
         pipeline.verify(docs.paths, settings, slim=True)
         scans = Scans(monkeypatch)
         diff, _checked, _written = pipeline.enrich(
