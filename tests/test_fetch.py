@@ -6,10 +6,11 @@ import asyncio
 import gzip
 import time
 
+import httpx
 import pytest
 
 from patchcrawl import USER_AGENT
-from patchcrawl.fetch import Fetcher
+from patchcrawl.fetch import Fetcher, safety
 from patchcrawl.settings import RemapRule, Settings
 from tests.conftest import web_settings
 from tests.fetchutil import StartRecorder, closed_port, fetch, run
@@ -428,6 +429,63 @@ def test_remap_target_is_allowed_but_redirect_to_private_is_not(kernelweb: Kerne
     assert rs[0].status == 200
     assert rs[1].error == "refused-private"
     assert rs[1].redirects[0].location == "http://169.254.169.254/latest/meta-data/"
+
+
+@pytest.mark.parametrize("engine", ["aiohttp", "httpcore"])
+def test_a_name_connects_to_the_address_that_was_checked(
+    kernelweb: KernelWeb, monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
+    """DNS rebinding: a name is resolved once, for the check, and the connection goes
+    to the address checked. Here the first look-up of ``rebind.example`` says
+    127.0.0.1 (taken as public for the test) and any later one an internal address;
+    the name has no DNS on this machine either, so only a pinned connection arrives."""
+    monkeypatch.setenv("PATCHCRAWL_HTTP_ENGINE", engine)
+    lookups: list[str] = []
+
+    async def lookup(host: str, port: int) -> list[str]:
+        lookups.append(host)
+        return ["127.0.0.1"] if len(lookups) == 1 else ["10.0.0.1"]
+
+    real = safety.is_internal
+    monkeypatch.setattr(safety, "lookup", lookup)
+    monkeypatch.setattr(safety, "is_internal", lambda a: str(a) != "127.0.0.1" and real(a))
+    kernelweb.page(f"{LORE}/pinned", "checked address")
+    s = web_settings(kernelweb, remap=())
+    url = f"http://rebind.example:{kernelweb.port}/lore.kernel.org/pinned"
+    rs, f = fetch(s, url, url + "?again")
+    assert [r.status for r in rs] == [200, 404], [r.detail for r in rs]
+    assert rs[0].body == b"checked address"
+    assert lookups == ["rebind.example"]  # the guard's, and no other
+    assert f.stats.requests == 2
+
+
+@pytest.mark.parametrize("engine", ["aiohttp", "httpcore"])
+def test_a_remap_target_given_by_name_connects_as_usual(
+    kernelweb: KernelWeb, monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
+    monkeypatch.setenv("PATCHCRAWL_HTTP_ENGINE", engine)
+    rule = rf"^https://lore\.kernel\.org(.*)$ http://localhost:{kernelweb.port}/lore.kernel.org$1"
+    kernelweb.page(f"{LORE}/named", "by name")
+    (r,), _ = fetch(web_settings(kernelweb, remap=(RemapRule.parse(rule),)), f"{LORE}/named")
+    assert r.status == 200 and r.body == b"by name", r.detail
+
+
+def test_pinned_addresses_are_only_those_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def lookup(host: str, port: int) -> list[str]:
+        return ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"]
+
+    monkeypatch.setattr(safety, "lookup", lookup)
+    guard = safety.AddressGuard()
+
+    async def check() -> None:
+        await guard(httpx.URL("http://Pub.Example/x"))
+        await guard(httpx.URL("http://93.184.216.34/x"))  # an IP literal: no look-up
+
+    run(check())
+    assert guard.pinned("pub.example") == ("93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946")
+    assert guard.pinned("PUB.EXAMPLE") == guard.pinned("pub.example")
+    assert guard.pinned("93.184.216.34") is None
+    assert guard.pinned("never-checked.example") is None
 
 
 def test_non_http_schemes(kernelweb: KernelWeb) -> None:

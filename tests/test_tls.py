@@ -157,3 +157,36 @@ def test_the_command_over_https_on_each_engine(tmp_path: Path) -> None:
     assert reports["httpcore"] == reports["aiohttp"]
     statuses = sorted(s for _u, s, _m in reports["httpcore"][0])
     assert statuses == ["dead", "ok", "ok"]
+
+
+def test_a_pinned_connection_still_checks_the_certificate_for_the_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection goes to the address the guard checked, and TLS still names the
+    host: a certificate for ``rebind.example`` is accepted, one for another name is not.
+    On httpcore, the engine of https; aiohttp makes its TLS context when it is imported
+    (before this test can trust its CA), and its pinned connections are tested over
+    http in ``tests/test_fetch.py``."""
+    from patchcrawl.fetch import safety
+    from tests.fetchutil import fetch
+
+    async def lookup(host: str, port: int) -> list[str]:
+        return ["127.0.0.1"]
+
+    real = safety.is_internal
+    monkeypatch.setattr(safety, "lookup", lookup)
+    monkeypatch.setattr(safety, "is_internal", lambda a: str(a) != "127.0.0.1" and real(a))
+    monkeypatch.setenv("PATCHCRAWL_HTTP_ENGINE", "httpcore")
+    results = {}
+    for name in ("rebind.example", "other.example"):
+        pki = Pki(tmp_path, name)
+        monkeypatch.setenv("SSL_CERT_FILE", str(pki.ca_file))
+        with KernelWeb(tls=pki.server()) as web:
+            web.page("https://lore.kernel.org/tls", "over tls")
+            url = f"https://rebind.example:{web.port}/lore.kernel.org/tls"
+            (r,), _ = fetch(web_settings(web, remap=()), url)
+            results[name] = (r.status, r.error, r.detail or "")
+    assert results["rebind.example"][:2] == (200, None), results
+    status, error, detail = results["other.example"]
+    assert status is None and error == "tls", results
+    assert "rebind.example" in detail or "certificate" in detail.lower(), detail

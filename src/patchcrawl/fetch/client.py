@@ -209,8 +209,10 @@ class Fetcher:
             from patchcrawl.fetch.engine import make_transport
 
             s = self.settings
-            inner = self._inner_transport or make_transport(max(1, s.max_concurrency))
             guard = None if s.allow_private else AddressGuard()
+            inner = self._inner_transport or make_transport(
+                max(1, s.max_concurrency), guard.pinned if guard is not None else None
+            )
             self._wire = RemapTransport(inner, s.remap, guard)
         return self._wire
 

@@ -21,16 +21,104 @@ Errors are mapped onto httpx's exception classes, so the fetcher sees one family
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable
+import socket
+from collections.abc import AsyncIterator, Callable, Iterable
 from types import SimpleNamespace
+from typing import Any
 
 import aiohttp
+import httpcore
 import yarl
 
 from patchcrawl.fetch._httpx import httpx
 
 _CHUNK = 65536
 ENGINES = ("auto", "aiohttp", "httpcore")
+
+#: host -> the addresses a connection to it must use (those the address guard checked),
+#: or None to resolve the name as usual (``AddressGuard.pinned``)
+Pin = Callable[[str], tuple[str, ...] | None]
+
+
+class _PinnedResolver(aiohttp.abc.AbstractResolver):
+    """aiohttp's name resolution, but a pinned host gets its pinned addresses."""
+
+    def __init__(self, pin: Pin) -> None:
+        self._pin = pin
+        self._default: aiohttp.abc.AbstractResolver | None = None
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[aiohttp.abc.ResolveResult]:
+        pins = self._pin(host)
+        if pins is None:
+            if self._default is None:
+                self._default = aiohttp.DefaultResolver()
+            return await self._default.resolve(host, port, family)
+        out: list[aiohttp.abc.ResolveResult] = []
+        for ip in pins:
+            fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
+            if family in (socket.AF_UNSPEC, fam):
+                out.append(
+                    {
+                        "hostname": host,
+                        "host": ip,
+                        "port": port,
+                        "family": fam,
+                        "proto": 0,
+                        "flags": socket.AI_NUMERICHOST,
+                    }
+                )
+        if not out:
+            raise OSError(f"{host}: no checked address of the family asked for")
+        return out
+
+    async def close(self) -> None:
+        if self._default is not None:
+            await self._default.close()
+
+
+class _PinnedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend, but a pinned host is connected to by address (TLS
+    still names the host: SNI and the certificate check use the original name)."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend, pin: Pin) -> None:
+        self._inner = inner
+        self._pin = pin
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        pins = self._pin(host) or (host,)
+        error: Exception | None = None
+        for address in pins:
+            try:
+                return await self._inner.connect_tcp(
+                    address,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+        assert error is not None
+        raise error
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        return await self._inner.connect_unix_socket(
+            path, timeout=timeout, socket_options=socket_options
+        )
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
 
 
 def _map_error(exc: BaseException) -> httpx.TransportError:
@@ -83,9 +171,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     """Any method over aiohttp: no redirects followed, no decompression, TLS verified,
     no cookies, no proxy from the environment, at most ``max_connections`` open."""
 
-    def __init__(self, *, max_connections: int, keepalive_expiry: float = 30.0) -> None:
+    def __init__(
+        self, *, max_connections: int, keepalive_expiry: float = 30.0, pin: Pin | None = None
+    ) -> None:
         self._max = max_connections
         self._keepalive = keepalive_expiry
+        self._pin = pin
         self._session: aiohttp.ClientSession | None = None
 
     def _open(self) -> aiohttp.ClientSession:
@@ -97,6 +188,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 # aiohttp's own verified context, made when it is imported (loading
                 # the CA bundle takes ~40 ms: not again here, nor after a slot is taken)
                 ssl=True,
+                resolver=_PinnedResolver(self._pin) if self._pin is not None else None,
             )
             tracing = aiohttp.TraceConfig()
             tracing.on_request_headers_sent.append(_headers_sent)
@@ -177,8 +269,8 @@ class _ByScheme(httpx.AsyncBaseTransport):
             await self._secure.aclose()
 
 
-def _httpcore(max_connections: int) -> httpx.AsyncBaseTransport:
-    return httpx.AsyncHTTPTransport(
+def _httpcore(max_connections: int, pin: Pin | None = None) -> httpx.AsyncBaseTransport:
+    transport = httpx.AsyncHTTPTransport(
         verify=True,
         http2=True,
         retries=0,
@@ -188,6 +280,14 @@ def _httpcore(max_connections: int) -> httpx.AsyncBaseTransport:
             keepalive_expiry=30.0,
         ),
     )
+    if pin is not None:
+        # httpx takes no network backend: the pool it made gets one before any connection
+        pool = transport._pool
+        inner = getattr(pool, "_network_backend", None)
+        if not isinstance(inner, httpcore.AsyncNetworkBackend):
+            raise RuntimeError("this httpcore keeps its network backend elsewhere")
+        pool._network_backend = _PinnedBackend(inner, pin)
+    return transport
 
 
 def engine_name() -> str:
@@ -195,12 +295,13 @@ def engine_name() -> str:
     return name if name in ENGINES else "auto"
 
 
-def make_transport(max_connections: int) -> httpx.AsyncBaseTransport:
-    """The transport every request goes through (see the module documentation)."""
+def make_transport(max_connections: int, pin: Pin | None = None) -> httpx.AsyncBaseTransport:
+    """The transport every request goes through (see the module documentation); with
+    ``pin``, connections to a pinned host go to its pinned addresses only."""
     name = engine_name()
     if name == "httpcore":
-        return _httpcore(max_connections)
-    fast = AiohttpTransport(max_connections=max_connections)
+        return _httpcore(max_connections, pin)
+    fast = AiohttpTransport(max_connections=max_connections, pin=pin)
     if name == "aiohttp":
         return fast
-    return _ByScheme(lambda: _httpcore(max_connections), fast)
+    return _ByScheme(lambda: _httpcore(max_connections, pin), fast)

@@ -6,8 +6,11 @@ or its cloud metadata service.  IP literals are checked directly; host names are
 resolved with the event loop's ``getaddrinfo`` (cached per host) and refused
 when any address they resolve to is internal.  The check happens just before
 sending, for every hop, so a redirect to an internal address is refused too.
-(The connection itself resolves again; a DNS answer that changes between the two
-look-ups is not defended against.)
+The connection then goes to the addresses that were checked (:meth:`AddressGuard.pinned`,
+which both engines consult instead of resolving the name again), so a name that
+answers with a public address for the check and an internal one for the connection
+(DNS rebinding) gets nowhere.  Hosts the guard never checked (IP literals, the
+targets of ``--remap``, which the user chose) connect as usual.
 """
 
 from __future__ import annotations
@@ -59,6 +62,13 @@ def parse_ip(host: str) -> Address | None:
         return None
 
 
+async def lookup(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to (the event loop's ``getaddrinfo``)."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
 class AddressGuard:
     """``await guard(url)`` raises :class:`RefusedPrivate` for internal targets."""
 
@@ -82,6 +92,14 @@ class AddressGuard:
         if bad:
             raise RefusedPrivate(f"refused: {host} resolves to internal address {bad[0]}")
 
+    def pinned(self, host: str) -> tuple[str, ...] | None:
+        """The addresses a connection to ``host`` must use: those the check resolved
+        and found public; None for a host the guard never checked (connect as usual)."""
+        hit = self._resolved.get(host.lower())
+        if isinstance(hit, tuple) and hit:
+            return tuple(str(a) for a in hit)
+        return None
+
     async def resolve(self, host: str, port: int) -> tuple[Address, ...]:
         key = host.lower()
         hit = self._resolved.get(key)
@@ -91,14 +109,11 @@ class AddressGuard:
             return hit
         fut = self._pending.get(key)
         if fut is None:
-            loop = asyncio.get_running_loop()
-            fut = loop.create_future()
+            fut = asyncio.get_running_loop().create_future()
             self._pending[key] = fut
             try:
-                infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-                addrs = tuple(
-                    a for a in (parse_ip(str(info[4][0])) for info in infos) if a is not None
-                )
+                found = await lookup(host, port)
+                addrs = tuple(a for a in map(parse_ip, found) if a is not None)
                 self._resolved[key] = addrs
                 fut.set_result(addrs)
             except (OSError, UnicodeError) as exc:
