@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -362,3 +363,45 @@ def test_resolutions_round_trip_through_the_cache(tmp_path: Path) -> None:
             url=dead.url, status="dead", http_status=404, from_cache=True
         )
         assert cache.get_resolution("missing") is None
+
+
+@pytest.mark.parametrize("bulk", [True, False], ids=["one-query-per-500", "per-key-fallback"])
+def test_resolutions_read_together_are_those_read_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bulk: bool
+) -> None:
+    """``get_resolutions`` (the warm path: one query per 500 keys) gives what
+    ``get_resolution`` gives key by key; should diskcache keep its table otherwise, it
+    falls back to one look-up per key."""
+    from patchcrawl.fetch import cache as cache_mod
+
+    stored = {
+        f"k{i}": Resolution(
+            url=f"https://lore.kernel.org/all/{i}@x/",
+            status="ok" if i % 3 else "dead",
+            http_status=200 if i % 3 else 404,
+            metadata=Metadata(source="lore", title=f"t{i}", version=i % 5 or None),
+        )
+        for i in range(1203)
+    }
+    with ResponseCache(tmp_path / "c") as cache:
+        cache.put_resolutions(stored, 99.5)
+        cache.put(
+            Response(
+                url="https://x.org/", final_url="https://x.org/", status=200, headers=(), body=b"p"
+            )
+        )
+    if not bulk:  # as if diskcache's table had no such column
+        monkeypatch.setattr(cache_mod, "_BULK_SELECT", _BULK_SELECT_WRONG)
+    keys = [*stored, "missing", "also-missing"]
+    with ResponseCache(tmp_path / "c") as cache:
+        together = cache.get_resolutions(keys, from_cache=True)
+    monkeypatch.undo()
+    with ResponseCache(tmp_path / "c") as cache:
+        one_by_one = {k: cache.get_resolution(k, from_cache=True) for k in keys}
+    assert together == {k: v for k, v in one_by_one.items() if v is not None}
+    assert len(together) == 1203
+    assert together["k4"] == (99.5, dataclasses.replace(stored["k4"], from_cache=True))
+    assert not [p for p in (tmp_path / "c").iterdir() if "corrupt" in p.name]  # not "repaired"
+
+
+_BULK_SELECT_WRONG = "SELECT key, mode, filename, no_such_column FROM Cache WHERE key IN ({})"
