@@ -246,6 +246,20 @@ def test_every_setting_is_in_the_key_unless_named_as_not_audited() -> None:
         assert doccache.document_key("a.md", dataclasses.replace(base, **{name: value})) == key
 
 
+def test_offline_runs_take_kept_documents_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``verify --offline`` (the pre-commit hook) answers from the cache at any age:
+    the same resolutions, so the same kept documents, with no request and no scan."""
+    with _served(tmp_path) as (docs, settings):
+        online = _verify(docs.paths, settings)
+    scans = Scans(monkeypatch)
+    offline = _verify(docs.paths, dataclasses.replace(settings, offline=True, max_age=0.0))
+    assert scans.take() == []
+    online["requests"] = 0
+    assert offline == online
+
+
 def test_severity_and_ignores_still_apply_to_kept_findings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
