@@ -1,4 +1,4 @@
-"""The transports under the one ``httpx.AsyncClient`` of the fetch layer.
+"""The transports of the fetch layer (the fetcher hands them ``httpx.Request``s).
 
 httpx is the client API everywhere (requests, responses, streaming, content
 decoding, errors); a transport only moves bytes. Two are used:
@@ -16,6 +16,9 @@ decoding, errors); a transport only moves bytes. Two are used:
 ``PATCHCRAWL_HTTP_ENGINE=aiohttp`` sends every request through aiohttp (no HTTP/2),
 ``=httpcore`` every request through httpcore (as before this module existed).
 Errors are mapped onto httpx's exception classes, so the fetcher sees one family.
+Given a ``pin`` (the address guard's), both connect to a checked host only at the
+addresses it was checked at: aiohttp through its resolver, httpcore through its
+network backend.
 """
 
 from __future__ import annotations
