@@ -262,6 +262,7 @@ def test_cache_roundtrip_stats_prune_clear(tmp_path: Path) -> None:
         assert got.body == _resp("https://x.org/3/", 0).body
     st = cache_stats(tmp_path / "c")
     assert st["entries"] == 10 and st["bytes"] > 0
+    assert st["kinds"] == {"pages": 10, "resolutions": 0, "documents": 0}
     assert st["newest"] == pytest.approx(now) and st["oldest"] == pytest.approx(now - 9 * 3600)
     assert cache_prune(tmp_path / "c", 4.5 * 3600) == 5
     assert cache_stats(tmp_path / "c")["entries"] == 5
@@ -273,6 +274,7 @@ def test_cache_roundtrip_stats_prune_clear(tmp_path: Path) -> None:
         "bytes": 0,
         "oldest": None,
         "newest": None,
+        "kinds": {"pages": 0, "resolutions": 0, "documents": 0},
     }
     assert cache_prune(tmp_path / "missing", 1) == 0 and cache_clear(tmp_path / "missing") == 0
     assert not (tmp_path / "missing").exists()

@@ -319,7 +319,11 @@ def test_the_cache_commands_see_kept_documents(tmp_path: Path) -> None:
         stamps = [t for key, t in cache.items() if key.startswith("document\0")]
     assert len(stamps) == len(docs.paths)
     assert all(t > 0 for t in stamps)
-    entries = cache_stats(tmp_path / "c")["entries"]
+    stats = cache_stats(tmp_path / "c")
+    entries = stats["entries"]
+    assert stats["kinds"]["documents"] == len(docs.paths)
+    assert stats["kinds"]["resolutions"] > 0 and stats["kinds"]["pages"] > 0
+    assert sum(stats["kinds"].values()) == entries
     assert cache_prune(tmp_path / "c", 3600.0) == 0
     assert cache_prune(tmp_path / "c", 0.0) == entries
     with ResponseCache(tmp_path / "c") as cache:

@@ -325,6 +325,8 @@ def cache(
         else:
             click.echo(f"cache: {directory}")
             for key, val in stats.items():
+                if isinstance(val, dict):
+                    val = ", ".join(f"{k} {v}" for k, v in val.items())
                 click.echo(f"  {key}: {val}")
     elif action == "prune":
         age = parse_duration(max_age) if max_age else 30 * 86400.0

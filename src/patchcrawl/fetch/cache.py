@@ -459,20 +459,31 @@ def _disk_bytes(directory: Path) -> int:
 
 
 def cache_stats(directory: str | os.PathLike[str]) -> dict[str, Any]:
-    """``{"directory", "entries", "bytes", "oldest", "newest"}`` (times: epoch seconds or None)."""
+    """``{"directory", "entries", "bytes", "oldest", "newest", "kinds"}`` (times: epoch
+    seconds or None; ``kinds``: entries that are pages, resolutions, audited documents)."""
     path = Path(directory)
+    kinds = {"pages": 0, "resolutions": 0, "documents": 0}
     out: dict[str, Any] = {
         "directory": str(path),
         "entries": 0,
         "bytes": 0,
         "oldest": None,
         "newest": None,
+        "kinds": kinds,
     }
     if not (path / _DB_NAME).exists():
         out["bytes"] = _disk_bytes(path) if path.exists() else 0
         return out
     with ResponseCache(path) as cache:
-        times = [t for _, t in cache.items()]
+        times = []
+        for key, t in cache.items():
+            times.append(t)
+            if key.startswith(_RESOLUTION_PREFIX):
+                kinds["resolutions"] += 1
+            elif key.startswith(_DOCUMENT_PREFIX):
+                kinds["documents"] += 1
+            else:
+                kinds["pages"] += 1
         out["entries"] = len(times)
         if times:
             out["oldest"] = min(times)
