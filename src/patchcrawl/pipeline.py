@@ -123,14 +123,10 @@ def _interleave_by_host(refs: Sequence[Ref]) -> list[Ref]:
     return out
 
 
-def resolution_key(fetch_url: str, settings: Settings) -> str:
-    """Where a resolution is cached: the URL, the fingerprint of patchcrawl's code
-    (parsers change, released or not) and the settings that shape a resolution
-    (accepted statuses, canonical style)."""
-    return _resolution_prefix(settings) + fetch_url
-
-
 def _resolution_prefix(settings: Settings) -> str:
+    """What a resolution's cache key starts with, the fetch URL following: the
+    fingerprint of patchcrawl's code (parsers change, released or not) and the
+    settings that shape a resolution (accepted statuses, canonical style)."""
     accept = ",".join(sorted(str(a) for a in settings.accept))
     return f"{code_fingerprint()}\0{settings.canonical_style}\0{accept}\0"
 

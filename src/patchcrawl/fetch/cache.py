@@ -120,7 +120,7 @@ def _decode(url: str, value: Any) -> Response | None:
 
 
 # what a URL resolved to (status, metadata), keyed by the fingerprint of patchcrawl's
-# code and the settings that shape a resolution (``pipeline.resolution_key``): a warm
+# code and the settings that shape a resolution (``pipeline._resolution_prefix``): a warm
 # run reads these instead of re-parsing pages
 _RESOLUTION_PREFIX = "resolution\0"
 # diskcache's table: string keys are stored as they are (``raw``), values by ``mode``
