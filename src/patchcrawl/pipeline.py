@@ -226,17 +226,14 @@ class _Crawl:
         """Answer ``refs`` from the cache, or queue them for the workers."""
         s, cache, progress = self.settings, self.cache, self.progress
         misses: list[Ref] = []
-        stored = (
-            cache.get_resolutions(
-                [self.prefix + r.fetch_url for r in refs if r.fetch_url is not None],
-                from_cache=True,
-            )
-            if cache is not None and refs
-            else {}
-        )
+        keys: list[str] = []  # each ref's resolution key, made once
         for ref in refs:
             assert ref.fetch_url is not None
-            got = stored.get(self.prefix + ref.fetch_url)
+            keys.append(self.prefix + ref.fetch_url)
+        stored = cache.get_resolutions(keys, from_cache=True) if cache is not None and refs else {}
+        for ref, key in zip(refs, keys, strict=True):
+            assert ref.fetch_url is not None
+            got = stored.get(key)
             if got is not None and (s.offline or self.now - got[0] < s.max_age):
                 self.results[ref.fetch_url] = got[1]
                 self.hits += 1
