@@ -4,7 +4,8 @@ Starts a KernelWeb on 127.0.0.1 that answers every GET with a 20 kB page (no add
 latency) and fetches N URLs, 12 at a time, with:
 
 * ``httpcore``: ``httpx.AsyncClient`` on httpx's own transport (HTTP/1.1 here);
-* ``aiohttp-under-httpx``: ``httpx.AsyncClient`` on ``patchcrawl.fetch.engine.AiohttpTransport``
+* ``aiohttp-under-httpx``: ``httpx.AsyncClient`` on
+  ``patchcrawl.fetch.engine_aiohttp.AiohttpTransport``
   (what patchcrawl used for ``http`` until the fetcher stopped using ``AsyncClient``);
 * ``aiohttp-transport-direct``: an ``httpx.Request`` handed straight to that transport,
   as the fetcher does now;
@@ -35,7 +36,7 @@ import httpx  # noqa: E402
 from tests.kernelweb.http import WebRequest, WebResponse  # noqa: E402
 from tests.kernelweb.server import KernelWeb  # noqa: E402
 
-from patchcrawl.fetch.engine import AiohttpTransport  # noqa: E402
+from patchcrawl.fetch.engine_aiohttp import AiohttpTransport  # noqa: E402
 
 BODY = b"<html><body>" + b"x" * 20_000 + b"</body></html>"
 PARALLEL = 12

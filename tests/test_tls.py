@@ -190,3 +190,34 @@ def test_a_pinned_connection_still_checks_the_certificate_for_the_name(
     status, error, detail = results["other.example"]
     assert status is None and error == "tls", results
     assert "rebind.example" in detail or "certificate" in detail.lower(), detail
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_a_run_imports_the_http_library_of_its_schemes_only(tmp_path: Path, tls: bool) -> None:
+    """aiohttp (for ``http``) and httpcore (for ``https``) are imported on the first
+    request of their scheme: a run of one scheme never pays for the other's import."""
+    world, path = _document(tmp_path)
+    pki = Pki(tmp_path, "127.0.0.1")
+    code = (
+        "import sys\n"
+        "from patchcrawl.cli import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit as exc:\n"
+        "    print('exit', exc.code)\n"
+        "print(*(name in sys.modules for name in ('aiohttp', 'httpcore', 'h2')))\n"
+    )
+    with KernelWeb(make_handler(world), tls=pki.server() if tls else None) as web:
+        argv = [sys.executable, "-c", code, "verify", path, "--format", "json", "--no-progress"]
+        argv += ["--output", str(tmp_path / "r.json"), "--cache-dir", str(tmp_path / "c")]
+        argv += ["--host-interval", "0", "--remap", web.remap_rule()]
+        env = dict(os.environ, SSL_CERT_FILE=str(pki.ca_file))
+        env.pop("PATCHCRAWL_HTTP_ENGINE", None)
+        r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+        assert len(web.log) >= 3
+    assert r.stdout.split("\n")[:2] == [
+        "exit 1",
+        "False True True" if tls else "True False False",
+    ], r.stderr[-2000:]
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert sorted(x["status"] for x in data["links"]) == ["dead", "ok", "ok"]
