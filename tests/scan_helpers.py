@@ -1,10 +1,15 @@
-"""Position checks shared by the scanner tests (independent of tables.py's maps)."""
+"""Position checks shared by the scanner tests (independent of tables.py's maps), and
+a hook on every scan a run makes."""
 
 from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable, Generator
 
+import pytest
+
+from patchcrawl import tables
 from patchcrawl.models import Document
 
 _EOL = re.compile(rb"\r\n|\r|\n")
@@ -58,3 +63,20 @@ def check_positions(doc: Document) -> None:
             if lab.count_start is not None and lab.count_end is not None:
                 n, m = raw[lab.count_start : lab.count_end].decode().split("/")
                 assert (int(n), int(m)) == (lab.counter, lab.total)
+
+
+def on_scan(monkeypatch: pytest.MonkeyPatch, hook: Callable[[str], None]) -> None:
+    """Call ``hook(path)`` as each document's scan starts, whether it is scanned in one
+    go (``tables.scan_bytes``) or in steps beside the crawl (``tables.scan_steps``)."""
+    real, real_steps = tables.scan_bytes, tables.scan_steps
+
+    def scan(path: str, raw: bytes) -> Document:
+        hook(path)
+        return real(path, raw)
+
+    def steps(path: str, raw: bytes) -> Generator[None, None, Document]:
+        hook(path)
+        return (yield from real_steps(path, raw))
+
+    monkeypatch.setattr(tables, "scan_bytes", scan)
+    monkeypatch.setattr(tables, "scan_steps", steps)

@@ -22,13 +22,14 @@ import pytest
 
 from patchcrawl import doccache, pipeline, tables
 from patchcrawl.fetch.cache import ResponseCache, cache_prune, cache_stats
-from patchcrawl.models import Document, Finding
+from patchcrawl.models import Finding
 from patchcrawl.reports import render
 from patchcrawl.settings import Settings
 from tests.conftest import web_settings
 from tests.kernelweb.server import KernelWeb
 from tests.kernelweb.sites import make_handler
 from tests.kernelweb.world import Series, World
+from tests.scan_helpers import on_scan
 
 HEAD = "| 时间 | 作者 | 特性 | 描述 | 是否合入主线 | 链接 |\n|:-:|:-:|:-:|:-:|:-:|:-:|\n"
 ROWS = 6
@@ -87,17 +88,11 @@ def _served(tmp: Path) -> Iterator[tuple[Docs, Settings]]:
 
 
 class Scans:
-    """Counts the documents scanned (``tables.scan_bytes``), by path."""
+    """Counts the documents scanned, by path."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.paths: list[str] = []
-        real = tables.scan_bytes
-
-        def scan(path: str, raw: bytes) -> Document:
-            self.paths.append(path)
-            return real(path, raw)
-
-        monkeypatch.setattr(tables, "scan_bytes", scan)
+        on_scan(monkeypatch, lambda path: self.paths.append(path))
 
     def take(self) -> list[str]:
         out, self.paths = self.paths, []

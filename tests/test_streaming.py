@@ -13,6 +13,7 @@ import itertools
 import multiprocessing
 import threading
 import time
+from collections.abc import Generator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,6 +28,7 @@ from tests.conftest import web_settings
 from tests.kernelweb.server import KernelWeb
 from tests.kernelweb.sites import make_handler
 from tests.kernelweb.world import World
+from tests.scan_helpers import on_scan
 
 HEAD = "| 时间 | 作者 | 特性 | 描述 | 是否合入主线 | 链接 |\n|:-:|:-:|:-:|:-:|:-:|:-:|\n"
 
@@ -71,14 +73,22 @@ def test_first_request_leaves_before_the_last_file_is_scanned(
 ) -> None:
     world, paths = _files(tmp_path)
     scans: list[float] = []
-    real = tables.scan_bytes
+    real, real_steps = tables.scan_bytes, tables.scan_steps
 
     def slow_scan(path: str, raw: bytes) -> Document:
         scans.append(time.monotonic())
         time.sleep(0.1)  # a large document: long enough to see requests leave meanwhile
         return real(path, raw)
 
+    def slow_steps(path: str, raw: bytes) -> Generator[None, None, Document]:
+        scans.append(time.monotonic())
+        for _ in range(10):  # the same, in the slices a scan beside the crawl runs in
+            time.sleep(0.01)
+            yield
+        return (yield from real_steps(path, raw))
+
     monkeypatch.setattr(tables, "scan_bytes", slow_scan)
+    monkeypatch.setattr(tables, "scan_steps", slow_steps)
     with KernelWeb(make_handler(world), latency=0.01) as web:
         checked = pipeline.check_paths(paths, web_settings(web, cache_dir=tmp_path / "c"))
         starts = sorted(r.start for r in web.log)
@@ -142,14 +152,12 @@ def test_a_failure_while_scanning_stops_the_crawl(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world, paths = _files(tmp_path, files=4, rows=4)
-    real = tables.scan_bytes
 
-    def scan(path: str, raw: bytes) -> Document:
+    def scan(path: str) -> None:
         if path == paths[2]:
             raise RuntimeError("scanner bug")
-        return real(path, raw)
 
-    monkeypatch.setattr(tables, "scan_bytes", scan)
+    on_scan(monkeypatch, scan)
     threads = threading.active_count()
     with KernelWeb(make_handler(world), latency=0.02) as web:
         t0 = time.monotonic()
@@ -164,7 +172,7 @@ def test_a_failure_while_scanning_stops_the_crawl(
 
 def _serve_in_child(world: World, latency: float, conn: Connection) -> None:
     """A KernelWeb in a process of its own: the stamps of its request log do not wait
-    for the GIL of the process under test (the busy scanner holds it for 5 ms at a time)."""
+    for the GIL of the process under test (the busy scanner holds it)."""
     with KernelWeb(make_handler(world), latency=latency) as web:
         conn.send(web.remap_rule())
         conn.recv()  # the run is over
@@ -173,24 +181,26 @@ def _serve_in_child(world: World, latency: float, conn: Connection) -> None:
 
 
 @pytest.mark.parametrize("engine", ["aiohttp", "httpcore"])
-def test_spacing_holds_while_the_helper_thread_scans(
+def test_spacing_holds_while_the_scanner_keeps_the_loop_busy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
 ) -> None:
-    """A request that leaves late (the scanning thread held the GIL) must not bring the
+    """A request that leaves late (the event loop was busy scanning) must not bring the
     next one closer than the interval: spacing is counted from the wire (the trace hook
     of each transport), not from the slot."""
     monkeypatch.setenv("PATCHCRAWL_HTTP_ENGINE", engine)
     world, paths = _files(tmp_path, files=6, rows=6)
-    real = tables.scan_bytes
+    real_steps = tables.scan_steps
 
-    def busy_scan(path: str, raw: bytes) -> Document:
+    def busy_steps(path: str, raw: bytes) -> Generator[None, None, Document]:
         end = time.perf_counter() + 0.25
-        n = 0
-        while time.perf_counter() < end:  # pure Python: holds the GIL between switches
-            n += 1
-        return real(path, raw)
+        while time.perf_counter() < end:  # steps of up to 30 ms: far longer than a row's
+            step = time.perf_counter() + 0.03
+            while time.perf_counter() < step:
+                pass
+            yield
+        return (yield from real_steps(path, raw))
 
-    monkeypatch.setattr(tables, "scan_bytes", busy_scan)
+    monkeypatch.setattr(tables, "scan_steps", busy_steps)
     interval = 0.1
     ctx = multiprocessing.get_context("spawn")
     here, there = ctx.Pipe()
@@ -259,13 +269,7 @@ def test_scanning_stays_a_bounded_distance_ahead_of_the_crawl(
     world, paths = _files(tmp_path, files=6, rows=8)
     monkeypatch.setattr(pipeline, "SCAN_AHEAD", 10)
     scans: list[float] = []
-    real = tables.scan_bytes
-
-    def scan(path: str, raw: bytes) -> Document:
-        scans.append(time.monotonic())
-        return real(path, raw)
-
-    monkeypatch.setattr(tables, "scan_bytes", scan)
+    on_scan(monkeypatch, lambda path: scans.append(time.monotonic()))
     with KernelWeb(make_handler(world), latency=0.03) as web:
         settings = web_settings(web, cache_dir=tmp_path / "c", max_concurrency=1)
         checked = pipeline.check_paths(paths, settings)
@@ -276,3 +280,43 @@ def test_scanning_stays_a_bounded_distance_ahead_of_the_crawl(
     for k in range(2, len(paths)):
         answered = sum(1 for t in ends if t <= scans[k])
         assert answered >= 8 * k - 20, (k, answered)
+
+
+def test_sliced_steps_give_way_to_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scanning and auditing beside the crawl run in steps on the event loop: after a
+    ``SLICE`` of them, whatever else is ready (an answer, a request to send) runs."""
+
+    def steps(n: int, seconds: float) -> Generator[None, None, int]:
+        for _ in range(n):
+            end = time.perf_counter() + seconds
+            while time.perf_counter() < end:
+                pass
+            yield
+        return n
+
+    async def run(n: int, seconds: float) -> tuple[int, int]:
+        ticks = 0
+        stop = False
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while not stop:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        task = asyncio.ensure_future(ticker())
+        await asyncio.sleep(0)
+        ticks = 0
+        result = await pipeline._sliced(steps(n, seconds))
+        stop = True
+        await task
+        return result, ticks
+
+    # steps longer than a slice: the loop gets a turn after every one of them
+    monkeypatch.setattr(pipeline, "SLICE", 0.001)
+    result, ticks = pipeline.run_async(run(20, 0.002))
+    assert result == 20 and ticks >= 19, ticks
+    # short steps: one turn for the lot, not one a step
+    monkeypatch.setattr(pipeline, "SLICE", 10.0)
+    result, ticks = pipeline.run_async(run(5000, 0.0))
+    assert result == 5000 and ticks <= 1, ticks

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
@@ -92,19 +92,34 @@ def audit(
     """Findings for every link and every table row of ``documents`` (scanner findings excluded)."""
     out: list[Finding] = []
     for doc in documents:
-        seen_malformed = {(f.line, f.column) for f in doc.findings if f.code == "malformed-url"}
-        for link in doc.links:
-            res = resolutions.get(link.url)
-            if res is None:
-                continue
-            if res.status == "malformed" and (link.line, link.column) in seen_malformed:
-                continue
-            f = status_finding(doc, link, res, settings)
-            if f is not None:
-                out.append(f)
-        for row in doc.rows:
-            out.extend(audit_row(doc, row, resolutions, settings))
+        for _ in audit_steps(doc, resolutions, settings, out):
+            pass
     return out
+
+
+def audit_steps(
+    doc: Document,
+    resolutions: Mapping[str, Resolution],
+    settings: Settings,
+    out: list[Finding],
+) -> Iterator[None]:
+    """:func:`audit` of one document, its findings appended to ``out``, in steps of
+    a table row or 100 links, so that a caller can do other work between steps."""
+    seen_malformed = {(f.line, f.column) for f in doc.findings if f.code == "malformed-url"}
+    for n, link in enumerate(doc.links, 1):
+        res = resolutions.get(link.url)
+        if res is None:
+            continue
+        if res.status == "malformed" and (link.line, link.column) in seen_malformed:
+            continue
+        f = status_finding(doc, link, res, settings)
+        if f is not None:
+            out.append(f)
+        if n % 100 == 0:
+            yield
+    for row in doc.rows:
+        out.extend(audit_row(doc, row, resolutions, settings))
+        yield
 
 
 # --------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import datetime as _dt
 import functools
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -371,6 +371,8 @@ def check_documents(
 #: ``check_paths`` scans the next file when fewer unresolved refs than this wait
 #: (or 20 per allowed request in flight, if that is more)
 SCAN_AHEAD = 1000
+# seconds of scanning or auditing between two turns of the event loop (_sliced)
+SLICE = 0.001
 
 
 def _slim(doc: Document) -> Document:
@@ -411,24 +413,55 @@ def _audit(
     settings: Settings,
     slim: bool,
     keep: tuple[str, Sequence[Ref]] | None,
-) -> _Audited:
+) -> Generator[None, None, _Audited]:
     """Audit ``doc`` (scanned from ``source``, path and bytes, when None); with
     ``keep`` (the hash of the bytes, the links' refs), pack the slimmed document, its
-    findings and the refs for :mod:`patchcrawl.doccache`."""
+    findings and the refs for :mod:`patchcrawl.doccache`. In steps of a table row
+    (:func:`_sliced` runs them between the crawl's answers)."""
     from patchcrawl import tables
-    from patchcrawl.audit import audit
+    from patchcrawl.audit import audit_steps
 
     if doc is None:  # what the cache held no longer fits: the whole document again
-        doc = tables.scan_bytes(*source)
-    findings = audit([doc], res, settings)
+        doc = yield from tables.scan_steps(*source)
+    findings: list[Finding] = []
+    yield from audit_steps(doc, res, settings, findings)
     if keep is None:
         return _Audited(findings, _slim(doc) if slim else None)
     from patchcrawl.doccache import pack
     from patchcrawl.fetch.cache import resolution_digest
 
     slimmed = _slim(doc)
+    yield
     payload = pack(slimmed, findings, keep[1])
     return _Audited(findings, slimmed, (keep[0], resolution_digest(res.values()), payload))
+
+
+def _done(steps: Generator[None, None, T]) -> T:
+    """All of ``steps`` at once; their result."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+
+async def _sliced(steps: Generator[None, None, T]) -> T:
+    """``steps`` on the event loop, giving way to it after every ``SLICE`` seconds of
+    them: an answer that arrives meanwhile waits at most that long to be read and its
+    host's next request to leave. (In a thread instead, each answer waited for the
+    interpreter to take the GIL back from the scanner, up to its 5 ms switch interval
+    per wake-up of the loop, which left the hosts idle for tens of milliseconds at a
+    time while a file was scanned.)"""
+    clock = time.perf_counter
+    until = clock() + SLICE
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        if clock() >= until:
+            await asyncio.sleep(0)
+            until = clock() + SLICE
 
 
 def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False) -> Checked:
@@ -440,10 +473,10 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
     when fewer than ``ahead`` refs wait, so scanned but unaudited documents (the
     largest objects of a run) never pile up far ahead of the crawl. A document is audited as
     soon as every URL it links is resolved, so little but the report is left when the
-    last answer arrives. Once requests are on the wire, scanning and auditing move to
-    one helper thread, and the event loop keeps the hosts busy meanwhile (the
-    interpreter hands it the GIL within its switch interval, 5 ms, whenever an answer
-    arrives); while the cache answers everything, all of it stays on this thread.
+    last answer arrives. Once requests are on the wire, scanning and auditing run on
+    the event loop in slices of ``SLICE`` seconds (:func:`_sliced`), between which it
+    reads the answers that arrived and sends the next requests; while the cache
+    answers everything, they run in one go.
 
     ``slim``: each document audited while requests are on the wire is replaced by
     :func:`_slim` of it (for ``verify`` when no report needs the cells), making room for
@@ -452,12 +485,10 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
     instead of scanning and auditing the file again when neither its bytes nor the
     resolutions of its links changed (:mod:`patchcrawl.doccache`).
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     from patchcrawl.discover import find_markdown
     from patchcrawl.doccache import content_hash, document_key, unpack
     from patchcrawl.progress import make_progress
-    from patchcrawl.tables import read_file, scan_bytes
+    from patchcrawl.tables import read_file, scan_bytes, scan_steps
 
     files = [(path, read_file(path)) for path in find_markdown(list(paths))]
     started = time.monotonic()
@@ -470,7 +501,6 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
         list[list[Finding]],
     ]:
         loop = asyncio.get_running_loop()
-        helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="patchcrawl-scan")
         crawl = _Crawl(settings, progress)
         cache = crawl.cache if slim and crawl.cache is not None and crawl.cache.enabled else None
         docs: list[Document] = []
@@ -511,10 +541,10 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
                 fut = loop.create_future()
                 # and no crawl state to make room for: slimming would only cost time
                 # (a document kept in the cache is slimmed all the same)
-                fut.set_result(_audit(scanned, files[i], res, settings, False, keep))
+                fut.set_result(_done(_audit(scanned, files[i], res, settings, False, keep)))
             else:
-                fut = loop.run_in_executor(
-                    helper, _audit, scanned, files[i], res, settings, slim, keep
+                fut = asyncio.ensure_future(
+                    _sliced(_audit(scanned, files[i], res, settings, slim, keep))
                 )
             audits[i] = fut
             fut.add_done_callback(functools.partial(audited, i))
@@ -552,11 +582,10 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
                 if hit is not None:
                     doc, known = hit
                 elif crawl.fetcher is None:
-                    # all answered from the cache so far: a thread would only add
-                    # hand-overs of the GIL (up to its switch interval each)
+                    # all answered from the cache so far: nothing to give way to
                     doc = scan_bytes(path, raw)
                 else:
-                    doc = await loop.run_in_executor(helper, scan_bytes, path, raw)
+                    doc = await _sliced(scan_steps(path, raw))
                 docs.append(doc)
                 new = links.add(doc.links, known)
                 todo = {u for u in links.fetch_urls(doc.links) if u not in crawl.results}
@@ -580,7 +609,6 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
             await crawl.aclose()
             for fut in audits.values():
                 fut.cancel()
-            helper.shutdown(wait=True, cancel_futures=True)
 
     try:
         docs, outcome, found = run_async(main())
