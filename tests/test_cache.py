@@ -407,3 +407,22 @@ def test_resolutions_read_together_are_those_read_one_by_one(
 
 
 _BULK_SELECT_WRONG = "SELECT key, mode, filename, no_such_column FROM Cache WHERE key IN ({})"
+
+
+def test_a_queued_resolution_is_read_back_before_and_after_it_is_written(
+    tmp_path: Path,
+) -> None:
+    """A crawl queues each resolution as it is made (written with the next batch of
+    pages): look-ups see it while it waits, and closing the cache writes it."""
+    ok = Resolution(url="https://lore.kernel.org/all/q@x/", status="ok", http_status=200)
+    older = dataclasses.replace(ok, status="dead", http_status=404)
+    with ResponseCache(tmp_path / "c") as cache:
+        cache.put_resolutions({"q": older, "other": older}, 10.0)
+        cache.queue_resolution("q", ok, 20.0)
+        assert cache.get_resolution("q") == (20.0, ok)  # the queued one, not the stored
+        assert cache.get_resolutions(["q", "other", "missing"]) == {
+            "q": (20.0, ok),
+            "other": (10.0, older),
+        }
+    with ResponseCache(tmp_path / "c") as cache:
+        assert cache.get_resolution("q") == (20.0, ok)

@@ -170,6 +170,36 @@ def test_a_failure_while_scanning_stops_the_crawl(
     assert threading.active_count() <= threads
 
 
+def test_a_run_stopped_by_an_error_keeps_the_resolutions_it_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each resolution is queued for the cache as it is made, not at the end of the
+    crawl: a run that stops halfway leaves the next one less to do."""
+    from patchcrawl.fetch.cache import ResponseCache
+
+    world, paths = _files(tmp_path, files=3, rows=30)
+
+    def scan(path: str) -> None:
+        if path == paths[2]:
+            raise RuntimeError("scanner bug")
+
+    on_scan(monkeypatch, scan)
+    monkeypatch.setattr(pipeline, "SCAN_AHEAD", 10)
+    with KernelWeb(make_handler(world)) as web:
+        # at most 20 refs unresolved before the next file is scanned: file 2 (the
+        # failing one) is reached only once at least 10 of file 0's are resolved
+        settings = web_settings(web, cache_dir=tmp_path / "c", max_concurrency=1)
+        with pytest.raises(RuntimeError, match="scanner bug"):
+            pipeline.check_paths(paths, settings)
+    prefix = pipeline._resolution_prefix(settings)
+    first = pipeline.scan_documents(paths[:1])[0]
+    keys = [prefix + link.url for link in first.links]
+    with ResponseCache(tmp_path / "c") as cache:
+        kept = cache.get_resolutions(keys)
+    assert len(kept) >= 10, len(kept)
+    assert {res.status for _stamp, res in kept.values()} == {"ok"}
+
+
 def _serve_in_child(world: World, latency: float, conn: Connection) -> None:
     """A KernelWeb in a process of its own: the stamps of its request log do not wait
     for the GIL of the process under test (the busy scanner holds it)."""

@@ -210,7 +210,6 @@ class _Crawl:
         self.progress = progress
         self.cache = ResponseCache(settings.cache_dir) if settings.cache_dir else None
         self.results: dict[str, Resolution] = {}  # fetch_url -> Resolution
-        self.fresh: dict[str, Resolution] = {}  # resolved this run
         self.hits = 0
         self.now = time.time()
         self.oldest = self.now  # fetch time of the oldest page read this run
@@ -266,11 +265,17 @@ class _Crawl:
 
         resolver = Resolver(get, self.settings)
 
+        cache = self.cache
+
         async def worker() -> None:
             while (ref := await self.queue.get()) is not None:
                 assert ref.fetch_url is not None
                 res = await resolver.resolve(ref)
-                self.results[ref.fetch_url] = self.fresh[ref.fetch_url] = res
+                self.results[ref.fetch_url] = res
+                if cache is not None and res.status in _KEEP and not fetcher.network_down:
+                    # dated by the oldest page read so far, which includes every page
+                    # it was read from: never fresher than its pages
+                    cache.queue_resolution(self.prefix + ref.fetch_url, res, self.oldest)
                 self.pending -= 1
                 self.progress.advance()
                 self.progress.update(fetcher.stats)
@@ -290,12 +295,6 @@ class _Crawl:
         await asyncio.gather(*self.workers)
         stats = self.fetcher.stats
         down = bool(self.fetcher.network_down)
-        if self.cache is not None and not down:
-            keep = {
-                self.prefix + url: res for url, res in self.fresh.items() if res.status in _KEEP
-            }
-            # dated by the oldest page read this run: never fresher than its pages
-            self.cache.put_resolutions(keep, self.oldest)
         return self.results, stats.requests, stats.from_cache + self.hits, down
 
     async def aclose(self) -> None:
@@ -315,7 +314,6 @@ class _Crawl:
             # this object: let go of them now, not at the next full collection
             self.workers = []
             self.fetcher = None
-            self.fresh = {}
             self.on_resolved = lambda fetch_url: None
 
 

@@ -326,7 +326,10 @@ class ResponseCache:
         self, key: str, *, from_cache: bool = False
     ) -> tuple[float, Resolution] | None:
         """A stored resolution and the fetch time of the oldest page it was read from."""
-        value = self._safe(lambda c: c.get(_RESOLUTION_PREFIX + key), None)
+        full = _RESOLUTION_PREFIX + key
+        value = self._pending.get(full)
+        if value is None:
+            value = self._safe(lambda c: c.get(full), None)
         return _stored_resolution(value, from_cache)
 
     def get_resolutions(
@@ -339,13 +342,18 @@ class ResponseCache:
         if cache is None:
             return {}
         found: dict[str, Any] = {}
+        if self._pending:  # queued by this run, not written yet
+            for k in keys:
+                if (value := self._pending.get(_RESOLUTION_PREFIX + k)) is not None:
+                    found[k] = value
         try:
             for i in range(0, len(keys), 500):
                 chunk = [_RESOLUTION_PREFIX + k for k in keys[i : i + 500]]
                 query = _BULK_SELECT.format(",".join("?" * len(chunk)))
                 for key, mode, filename, value in cache._sql(query, chunk).fetchall():
-                    found[key[len(_RESOLUTION_PREFIX) :]] = cache.disk.fetch(
-                        mode, filename, value, False
+                    found.setdefault(
+                        key[len(_RESOLUTION_PREFIX) :],
+                        cache.disk.fetch(mode, filename, value, False),
                     )
         except (AttributeError, TypeError, ValueError, sqlite3.OperationalError):
             # not a damaged database (that is ``_safe``'s to repair): another layout
@@ -356,6 +364,12 @@ class ResponseCache:
             if got is not None:
                 out[key] = got
         return out
+
+    def queue_resolution(self, key: str, res: Resolution, stamp: float) -> None:
+        """Store ``res`` under ``key``, dated ``stamp``, with the next batch of pages
+        (a crawl stores each resolution as it is made: none is left to write at its end)."""
+        if self._cache is not None:
+            self._queue(_RESOLUTION_PREFIX + key, (stamp, _encode_resolution(res)))
 
     def put_resolutions(self, items: Mapping[str, Resolution], stamp: float) -> None:
         """Store ``items`` (key -> resolution) in one transaction, dated ``stamp``."""
