@@ -304,6 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-conformance", action="store_true")
     ns = ap.parse_args(argv)
+    sw.compile_patchcrawl()
     a = Args(ns.latency, ns.host_concurrency, ns.max_concurrency, ns.runs)
     tmp = Path(tempfile.mkdtemp(prefix="bench-lychee-"))
     try:

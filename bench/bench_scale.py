@@ -73,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--max-concurrency", type=int, default=64)
     ap.add_argument("--profile", type=Path, default=None, help="write pyinstrument profiles here")
     ns = ap.parse_args(argv)
+    sw.compile_patchcrawl()
     tmp = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     rows = []
     try:
