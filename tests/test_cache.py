@@ -426,3 +426,48 @@ def test_a_queued_resolution_is_read_back_before_and_after_it_is_written(
         }
     with ResponseCache(tmp_path / "c") as cache:
         assert cache.get_resolution("q") == (20.0, ok)
+
+
+def test_a_cache_opened_empty_answers_misses_without_asking_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first run looks up every page before fetching it; in a cache that was empty
+    when opened, only what this run wrote can be there: the others miss at once.
+    A cache that held entries is asked as before."""
+    import diskcache
+
+    from patchcrawl.fetch import cache as cache_mod
+
+    asked: list[str] = []
+    real_get = diskcache.Cache.get
+
+    def get(self: diskcache.Cache, key: str, *args: object, **kw: object) -> object:
+        asked.append(key)
+        return real_get(self, key, *args, **kw)
+
+    monkeypatch.setattr(diskcache.Cache, "get", get)
+    monkeypatch.setattr(cache_mod, "FLUSH_ENTRIES", 2)
+
+    def page(n: int) -> Response:
+        url = f"https://lore.kernel.org/all/{n}@x/"
+        return Response(url=url, final_url=url, status=200, headers=(), body=b"p%d" % n)
+
+    with ResponseCache(tmp_path / "c") as cache:
+        assert cache.get(page(1).url) is None and asked == []
+        for n in range(1, 6):
+            cache.put(page(n))
+        # written (two batches of two) or still waiting: all found
+        assert [cache.get(page(n).url).body for n in range(1, 6)] == [  # type: ignore[union-attr]
+            b"p1",
+            b"p2",
+            b"p3",
+            b"p4",
+            b"p5",
+        ]
+        assert len(asked) == 4  # the four written: read back from the database
+        asked.clear()
+        assert cache.get(page(9).url) is None and asked == []
+    with ResponseCache(tmp_path / "c") as cache:  # not empty now: misses are asked
+        assert cache.get(page(9).url) is None and len(asked) == 1
+        got = cache.get(page(2).url)
+        assert got is not None and got.body == b"p2"

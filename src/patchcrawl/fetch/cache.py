@@ -198,6 +198,12 @@ class ResponseCache:
         # transaction: a commit per page costs ~0.1 ms of CPU, a third of a write
         self._pending: dict[str, tuple[Any, ...]] = {}
         self._flushed_at = time.monotonic()
+        # opened empty (a first run): no page is on disk but those written since, so
+        # a look-up of any other key needs no query (a cold crawl makes one per page)
+        self._written: set[str] | None = self._fresh_start()
+
+    def _fresh_start(self) -> set[str] | None:
+        return set() if self._cache is not None and len(self._cache) == 0 else None
 
     # -------------------------------------------------------------- opening, repair
 
@@ -257,6 +263,7 @@ class ResponseCache:
         self._report(f"cache {self.directory} is corrupt ({exc}); rebuilding it")
         self._move_aside()
         self._cache = self._open()
+        self._written = self._fresh_start()
 
     def _safe(self, op: Callable[[diskcache.Cache], T], default: T) -> T:
         for _ in range(2):
@@ -280,6 +287,8 @@ class ResponseCache:
         key = cache_key(url, headers)
         value = self._pending.get(key)
         if value is None:
+            if self._written is not None and key not in self._written:
+                return None
             value = self._safe(lambda c: c.get(key), None)
         if value is None:
             return None
@@ -319,6 +328,8 @@ class ResponseCache:
             return True
 
         self._safe(write, False)
+        if self._written is not None:
+            self._written.update(pending)
 
     # ------------------------------------------------ resolutions (the warm path)
 
