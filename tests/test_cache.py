@@ -357,7 +357,8 @@ def test_resolutions_round_trip_through_the_cache(tmp_path: Path) -> None:
     )
     dead = Resolution(url="https://lwn.net/Articles/1/", status="dead", http_status=404)
     with ResponseCache(tmp_path / "c") as cache:
-        cache.put_resolutions({"k1": moved, "k2": dead}, 1234.5)
+        cache.queue_resolution("k1", moved, 1234.5)
+        cache.queue_resolution("k2", dead, 1234.5)
     with ResponseCache(tmp_path / "c") as cache:
         assert cache.get_resolution("k1") == (1234.5, moved)
         got = cache.get_resolution("k2", from_cache=True)
@@ -386,7 +387,8 @@ def test_resolutions_read_together_are_those_read_one_by_one(
         for i in range(1203)
     }
     with ResponseCache(tmp_path / "c") as cache:
-        cache.put_resolutions(stored, 99.5)
+        for key, res in stored.items():
+            cache.queue_resolution(key, res, 99.5)
         cache.put(
             Response(
                 url="https://x.org/", final_url="https://x.org/", status=200, headers=(), body=b"p"
@@ -417,7 +419,9 @@ def test_a_queued_resolution_is_read_back_before_and_after_it_is_written(
     ok = Resolution(url="https://lore.kernel.org/all/q@x/", status="ok", http_status=200)
     older = dataclasses.replace(ok, status="dead", http_status=404)
     with ResponseCache(tmp_path / "c") as cache:
-        cache.put_resolutions({"q": older, "other": older}, 10.0)
+        cache.queue_resolution("q", older, 10.0)
+        cache.queue_resolution("other", older, 10.0)
+        cache.flush()
         cache.queue_resolution("q", ok, 20.0)
         assert cache.get_resolution("q") == (20.0, ok)  # the queued one, not the stored
         assert cache.get_resolutions(["q", "other", "missing"]) == {

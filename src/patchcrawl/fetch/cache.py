@@ -382,18 +382,6 @@ class ResponseCache:
         if self._cache is not None:
             self._queue(_RESOLUTION_PREFIX + key, (stamp, _encode_resolution(res)))
 
-    def put_resolutions(self, items: Mapping[str, Resolution], stamp: float) -> None:
-        """Store ``items`` (key -> resolution) in one transaction, dated ``stamp``."""
-
-        def write(c: diskcache.Cache) -> bool:
-            with c.transact():
-                for key, res in items.items():
-                    c.set(_RESOLUTION_PREFIX + key, (stamp, _encode_resolution(res)))
-            return True
-
-        if items:
-            self._safe(write, False)
-
     # ------------------------------------- audited documents (the warm path of verify)
 
     def get_document(self, key: str) -> tuple[str, str, bytes] | None:
