@@ -370,7 +370,7 @@ def check_documents(
 #: (or 20 per allowed request in flight, if that is more)
 SCAN_AHEAD = 1000
 # seconds of scanning or auditing between two turns of the event loop (_sliced)
-SLICE = 0.001
+SLICE = 0.0003
 
 
 def _slim(doc: Document) -> Document:

@@ -1043,7 +1043,7 @@ def scan_bytes(path: str, raw: bytes) -> Document:
 
 
 def scan_steps(path: str, raw: bytes) -> Generator[None, None, Document]:
-    """:func:`scan_bytes` in steps of a table row or a few lines (about 0.1 ms each):
+    """:func:`scan_bytes` in steps of a table row or a few lines (about 0.15 ms each):
     ``doc = yield from scan_steps(path, raw)``, so that a caller can do other work
     between steps (the crawl's event loop answers the network between them)."""
     scanner = _Scanner(path, raw)
