@@ -28,7 +28,7 @@ import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,12 +52,16 @@ class Samples:
     rss: list[float] = field(default_factory=list)
     per_host: dict[str, int] = field(default_factory=dict)
     max_in_flight: dict[str, int] = field(default_factory=dict)
+    timelines: list[sw.Timeline] = field(default_factory=list)
 
-    def add(self, r: sw.ChildRun, web: sw.WebSet) -> None:
+    def add(self, r: sw.ChildRun, web: sw.WebSet, conc: int) -> None:
         self.wall.append(r.wall)
         self.cpu.append(r.cpu)
         self.rss.append(r.maxrss_mb)
         self.per_host = web.per_host()
+        t = sw.timeline(web.log(), r, conc)
+        if t is not None:
+            self.timelines.append(t)
         for h, n in web.max_in_flight().items():
             self.max_in_flight[h] = max(self.max_in_flight.get(h, 0), n)
 
@@ -137,12 +141,12 @@ def compare(n: int, a: Args, tmp: Path) -> dict[str, object]:
             web.clear_log()
             r = sw.run_child(patchcrawl_argv(a, rules, docs_dir, cache, work / "p.json"))
             check_patchcrawl(r, work / "p.json", n)
-            res["cold"]["patchcrawl"].add(r, web)
+            res["cold"]["patchcrawl"].add(r, web, a.conc)
             shutil.rmtree(cache, ignore_errors=True)
             web.clear_log()
             r = sw.run_child(lychee_argv(a, rules, docs, work / "l.json", cache=False), cwd=work)
             check_lychee(r, work / "l.json", n)
-            res["cold"]["lychee"].add(r, web)
+            res["cold"]["lychee"].add(r, web, a.conc)
         # warm: prime each cache once, then alternate
         warm = work / "warm"
         lydir = work / "lywarm"
@@ -153,11 +157,11 @@ def compare(n: int, a: Args, tmp: Path) -> dict[str, object]:
             web.clear_log()
             r = sw.run_child(patchcrawl_argv(a, rules, docs_dir, warm, work / "p.json"))
             warm_hits["patchcrawl"] = check_patchcrawl(r, work / "p.json", n)
-            res["warm"]["patchcrawl"].add(r, web)
+            res["warm"]["patchcrawl"].add(r, web, a.conc)
             web.clear_log()
             r = sw.run_child(lychee_argv(a, rules, docs, work / "l.json", cache=True), cwd=lydir)
             warm_hits["lychee"] = check_lychee(r, work / "l.json", n)
-            res["warm"]["lychee"].add(r, web)
+            res["warm"]["lychee"].add(r, web, a.conc)
         for _i in range(a.runs):
             for doc in docs:  # a change the kept audits do not survive
                 doc.write_bytes(doc.read_bytes() + b"\n")
@@ -165,11 +169,11 @@ def compare(n: int, a: Args, tmp: Path) -> dict[str, object]:
             r = sw.run_child(patchcrawl_argv(a, rules, docs_dir, warm, work / "p.json"))
             if check_patchcrawl(r, work / "p.json", n) != n:
                 raise SystemExit("patchcrawl: an edited run was not answered from the cache")
-            res["edited"]["patchcrawl"].add(r, web)
+            res["edited"]["patchcrawl"].add(r, web, a.conc)
             web.clear_log()
             r = sw.run_child(lychee_argv(a, rules, docs, work / "l.json", cache=True), cwd=lydir)
             check_lychee(r, work / "l.json", n)
-            res["edited"]["lychee"].add(r, web)
+            res["edited"]["lychee"].add(r, web, a.conc)
         cache_mb = sw.dir_size(warm) / 1e6
         lycache_kb = (lydir / ".lycheecache").stat().st_size / 1e3
     return {
@@ -220,6 +224,32 @@ def report(results: list[dict[str, object]], a: Args) -> None:
     print()
     for line in ratios:
         print(line)
+    print(
+        "\nwhere the cold runs' time goes (server's log, medians): first request after the "
+        "start, the crawl's span, the share of it the hosts' slots were busy, the idle gap "
+        "between an answer and the slot's next request, last answer to exit\n"
+    )
+    print(
+        "| links | tool | first request s | span s | slots busy | gap p50 ms "
+        "| gap p99 ms | tail s |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    for res in results:
+        runs = res["res"]  # type: ignore[assignment]
+        for tool in ("patchcrawl", "lychee"):
+            ts = runs["cold"][tool].timelines
+            if not ts:
+                continue
+
+            def med(f: Callable[[sw.Timeline], float], ts: list[sw.Timeline] = ts) -> float:
+                return sw.median(f(t) for t in ts)
+
+            print(
+                f"| {res['n']} | {tool} | {med(lambda t: t.first):.3f} | "
+                f"{med(lambda t: t.span):.2f} | {med(lambda t: t.busy) * 100:.0f} % | "
+                f"{med(lambda t: t.gap_p50) * 1000:.2f} | {med(lambda t: t.gap_p99) * 1000:.1f} | "
+                f"{med(lambda t: t.tail):.3f} |"
+            )
 
 
 def sw_hosts() -> list[str]:

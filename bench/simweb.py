@@ -382,10 +382,13 @@ class ChildRun:
     rc: int
     stdout: str
     stderr: str
+    started: float = 0.0  # time.monotonic() just before the child was started
+    ended: float = 0.0  # time.monotonic() once it was reaped
 
 
 def run_child(argv: Sequence[str], cwd: Path | None = None, timeout: float = 1800.0) -> ChildRun:
     """Run ``argv``; wall time, the child's own CPU and peak RSS (``os.wait4``)."""
+    started = time.monotonic()
     t0 = time.perf_counter()
     with subprocess.Popen(
         list(argv),
@@ -405,6 +408,57 @@ def run_child(argv: Sequence[str], cwd: Path | None = None, timeout: float = 180
         rc=p.returncode,
         stdout=stdout.decode(errors="replace"),
         stderr=stderr.decode(errors="replace"),
+        started=started,
+        ended=time.monotonic(),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Timeline:
+    """Where a run's wall time went, read from the server's request log (its stamps
+    are this process's monotonic clock: the simulated web runs in threads here)."""
+
+    first: float  # child started -> the first request head read by the server
+    span: float  # first request -> last answer
+    busy: float  # share of the span the hosts' slots were busy (all hosts together)
+    gap_p50: float  # an answer -> the next request on the same slot (seconds)
+    gap_p99: float
+    tail: float  # last answer -> child reaped
+
+
+def timeline(log: Sequence[LoggedRequest], run: ChildRun, concurrency: int) -> Timeline | None:
+    """:class:`Timeline` of ``run`` from ``log`` (None when nothing was requested).
+
+    A host's k-th answer frees a slot that its (k + concurrency)-th request takes: the
+    gap between the two is the time the slot stood idle (requests and answers both
+    sorted in time; with every request on the same latency the pairing is exact)."""
+    done = [r for r in log if r.end is not None]
+    if not done:
+        return None
+    first = min(r.start for r in done)
+    last = max(r.end for r in done if r.end is not None)
+    span = max(last - first, 1e-9)
+    by_host: dict[str, list[LoggedRequest]] = defaultdict(list)
+    for r in done:
+        by_host[r.host].append(r)
+    busy = sum((r.end or r.start) - r.start for r in done)
+    gaps: list[float] = []
+    for reqs in by_host.values():
+        starts = sorted(r.start for r in reqs)
+        ends = sorted(r.end for r in reqs if r.end is not None)
+        gaps += [max(0.0, s - e) for e, s in zip(ends, starts[concurrency:], strict=False)]
+    gaps.sort()
+
+    def q(f: float) -> float:
+        return gaps[min(len(gaps) - 1, int(len(gaps) * f))] if gaps else 0.0
+
+    return Timeline(
+        first=first - run.started,
+        span=span,
+        busy=busy / (concurrency * len(by_host) * span),
+        gap_p50=q(0.5),
+        gap_p99=q(0.99),
+        tail=run.ended - last,
     )
 
 
