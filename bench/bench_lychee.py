@@ -6,7 +6,10 @@ latency), and both tools get the same three ``--remap`` rules, so lychee's per-h
 limits (keyed on the host it connects to) and patchcrawl's (keyed on the original
 host) cover the same traffic.  Both run with the same ``--host-concurrency``, an
 interval of 0 and the same ``--max-concurrency``; every link answers 200 in one
-request.  Runs alternate (patchcrawl, lychee, patchcrawl, ...).
+request.  Runs alternate (patchcrawl, lychee, patchcrawl, ...).  Cold runs also time
+``floor_client.py`` on the same links, remap rules and host concurrency: a Python
+program that does nothing but fetch (asyncio and uvloop, raw HTTP/1.1, no parsing,
+cache or report), the least any Python checker can take on this machine.
 
 Measured per tool: wall time (cold: empty cache; warm: patchcrawl with a fresh
 cache, lychee with ``--cache`` and a warm ``.lycheecache``; edited: the same warm
@@ -35,6 +38,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import simweb as sw
+
+FLOOR = "python floor"  # bench/floor_client.py: fetch and nothing else
 
 
 @dataclass
@@ -101,6 +106,20 @@ def lychee_argv(
     return [*argv, *(str(d) for d in docs)]
 
 
+def floor_argv(a: Args, rules: Sequence[str], docs: Sequence[Path]) -> list[str]:
+    argv = [sys.executable, str(Path(__file__).resolve().parent / "floor_client.py")]
+    argv += ["--host-concurrency", str(a.conc)]
+    for r in rules:
+        argv += ["--remap", r]
+    return [*argv, *(str(d) for d in docs)]
+
+
+def check_floor(r: sw.ChildRun) -> None:
+    if r.rc != 0:
+        out = f"{r.stdout[-2000:]}{r.stderr[-2000:]}"
+        raise SystemExit(f"floor_client failed (exit {r.rc}):\n{out}")
+
+
 def check_patchcrawl(r: sw.ChildRun, out: Path, n: int) -> int:
     if r.rc not in (0, 1):
         raise SystemExit(f"patchcrawl failed (exit {r.rc}):\n{r.stderr[-3000:]}")
@@ -125,7 +144,7 @@ def compare(n: int, a: Args, tmp: Path) -> dict[str, object]:
     docs_dir = work / "docs"
     docs = sw.write_documents(links.rows, docs_dir)
     res: dict[str, dict[str, Samples]] = {
-        "cold": {"patchcrawl": Samples(), "lychee": Samples()},
+        "cold": {"patchcrawl": Samples(), "lychee": Samples(), FLOOR: Samples()},
         "warm": {"patchcrawl": Samples(), "lychee": Samples()},
         "edited": {"patchcrawl": Samples(), "lychee": Samples()},
     }
@@ -147,6 +166,10 @@ def compare(n: int, a: Args, tmp: Path) -> dict[str, object]:
             r = sw.run_child(lychee_argv(a, rules, docs, work / "l.json", cache=False), cwd=work)
             check_lychee(r, work / "l.json", n)
             res["cold"]["lychee"].add(r, web, a.conc)
+            web.clear_log()
+            r = sw.run_child(floor_argv(a, rules, docs))
+            check_floor(r)
+            res["cold"][FLOOR].add(r, web, a.conc)
         # warm: prime each cache once, then alternate
         warm = work / "warm"
         lydir = work / "lywarm"
@@ -201,7 +224,7 @@ def report(results: list[dict[str, object]], a: Args) -> None:
         runs: dict[str, dict[str, Samples]] = res["res"]  # type: ignore[assignment]
         for kind in ("cold", "warm", "edited"):
             walls: dict[str, float] = {}
-            for tool in ("patchcrawl", "lychee"):
+            for tool in runs[kind]:
                 s = runs[kind][tool]
                 wall = sw.median(s.wall)
                 walls[tool] = wall
@@ -217,6 +240,11 @@ def report(results: list[dict[str, object]], a: Args) -> None:
                 f"{n} links {kind}: patchcrawl/lychee = {walls['patchcrawl'] / walls['lychee']:.2f}"
                 f"  (patchcrawl {walls['patchcrawl']:.3f} s, lychee {walls['lychee']:.3f} s)"
             )
+            if FLOOR in walls:
+                ratios.append(
+                    f"{n} links {kind}: {FLOOR}/lychee = {walls[FLOOR] / walls['lychee']:.2f}"
+                    f"  ({FLOOR} {walls[FLOOR]:.3f} s: the least any Python checker takes)"
+                )
         print(
             f"|  |  | caches |  |  |  |  |  | patchcrawl cache {res['cache_mb']:.1f} MB, "
             f".lycheecache {res['lycache_kb']:.0f} kB; warm hits {res['warm_hits']} |  |"
@@ -236,7 +264,7 @@ def report(results: list[dict[str, object]], a: Args) -> None:
     print("|---:|---|---:|---:|---:|---:|---:|---:|")
     for res in results:
         runs = res["res"]  # type: ignore[assignment]
-        for tool in ("patchcrawl", "lychee"):
+        for tool in runs["cold"]:
             ts = runs["cold"][tool].timelines
             if not ts:
                 continue

@@ -6,8 +6,11 @@ patchwork.kernel.org cover pages, LWN articles, git.kernel.org commits and lkml.
 posts, each host on its own loopback address with a fixed per-request latency.
 
 Printed per size: wall time against the politeness bound (from the requests each
-host actually saw), CPU seconds (user+sys of the child), peak RSS and the size of
-the cache on disk, and per-link figures to show that growth is linear.
+host actually saw), the same against the floor (``floor_client.py --urls``: the very
+requests patchcrawl made, replayed at the same concurrency by a Python client that
+does nothing else, every request known from the start), CPU seconds (user+sys of the
+child), peak RSS and the size of the cache on disk, and per-link figures to show that
+growth is linear.
 Targets (issue #7): wall within 10% of the bound, peak RSS under 300 MB.
 
 Run: ``.venv/bin/python bench/bench_scale.py`` (``--sizes 5000 20000 50000``);
@@ -49,11 +52,32 @@ def run(
             raise SystemExit(f"patchcrawl failed (exit {r.rc}):\n{r.stderr[-3000:]}")
         per_host = web.per_host()
         mif = web.max_in_flight()
+        # the floor: the very requests patchcrawl made, sent by a client doing nothing else
+        requests = work / "requests.txt"
+        log = sorted(web.log(), key=lambda q: q.start)
+        requests.write_text("".join(f"{q.url}\n" for q in log), encoding="utf-8")
+        web.clear_log()
+        fl = sw.run_child(
+            [
+                sys.executable,
+                str(Path(__file__).resolve().parent / "floor_client.py"),
+                "--host-concurrency",
+                str(conc),
+                *(x for rule in web.rules() for x in ("--remap", rule)),
+                "--urls",
+                str(requests),
+            ]
+        )
+        if fl.rc != 0:
+            raise SystemExit(f"floor_client failed (exit {fl.rc}):\n{fl.stdout}{fl.stderr[-2000:]}")
+        if web.per_host() != per_host:
+            raise SystemExit(f"floor_client sent {web.per_host()}, patchcrawl {per_host}")
     summary = json.loads(out.read_text())["summary"]
     bound = sw.politeness_bound(per_host, conc, 0.0, latency)
     return {
         "links": n,
         "wall": r.wall,
+        "floor": fl.wall,
         "bound": bound,
         "cpu": r.cpu,
         "rss": r.maxrss_mb,
@@ -88,20 +112,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"interval 0, max-concurrency {ns.max_concurrency}; cold cache, one run each\n"
     )
     print(
-        "| links | requests | ok+moved | wall s | bound s | wall/bound | CPU s | CPU ms/link "
-        "| peak RSS MB | RSS kB/link | cache MB | max in flight |"
+        "| links | requests | ok+moved | wall s | bound s | wall/bound | floor s | floor/bound "
+        "| CPU s | CPU ms/link | peak RSS MB | RSS kB/link | cache MB | max in flight |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     wall_ok = rss_ok = True
     for r in rows:
         n = int(r["links"])  # type: ignore[arg-type]
         wall, bound = float(r["wall"]), float(r["bound"])  # type: ignore[arg-type]
+        floor = float(r["floor"])  # type: ignore[arg-type]
         cpu, rss = float(r["cpu"]), float(r["rss"])  # type: ignore[arg-type]
         wall_ok &= wall <= 1.10 * bound
         rss_ok &= rss < 300
         print(
             f"| {n} | {r['requests']} | {r['ok']} | {wall:.1f} | {bound:.1f} | {wall / bound:.2f} "
-            f"| {cpu:.1f} | {cpu / n * 1000:.2f} | {rss:.0f} | {rss * 1024 / n:.1f} "
+            f"| {floor:.1f} | {floor / bound:.2f} | {cpu:.1f} | {cpu / n * 1000:.2f} "
+            f"| {rss:.0f} | {rss * 1024 / n:.1f} "
             f"| {float(r['cache_mb']):.1f} | {r['max_in_flight']} |"  # type: ignore[arg-type]
         )
     print("\nrequests per host:")
