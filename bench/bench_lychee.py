@@ -8,8 +8,10 @@ host) cover the same traffic.  Both run with the same ``--host-concurrency``, an
 interval of 0 and the same ``--max-concurrency``; every link answers 200 in one
 request.  Runs alternate (patchcrawl, lychee, patchcrawl, ...).  Cold runs also time
 ``floor_client.py`` on the same links, remap rules and host concurrency: a Python
-program that does nothing but fetch (asyncio and uvloop, raw HTTP/1.1, no parsing,
-cache or report), the least any Python checker can take on this machine.
+program that does nothing but fetch (no parsing, cache or report), on asyncio and
+uvloop with raw HTTP/1.1 (``--floors raw``, the default), through httpx
+(``httpx``) or through httpx's requests handed to patchcrawl's aiohttp transport
+(``httpx-aiohttp``): what a Python checker on that stack cannot go below.
 
 Measured per tool: wall time (cold: empty cache; warm: patchcrawl with a fresh
 cache, lychee with ``--cache`` and a warm ``.lycheecache``; edited: the same warm
@@ -39,7 +41,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import simweb as sw
 
-FLOOR = "python floor"  # bench/floor_client.py: fetch and nothing else
+# bench/floor_client.py --client X: fetch and nothing else, on asyncio with raw HTTP/1.1,
+# through httpx (the design card's client, on its own transport), and through httpx's
+# requests handed to patchcrawl's aiohttp transport (as patchcrawl's fetcher does)
+FLOORS = {"raw": "python floor", "httpx": "httpx floor", "httpx-aiohttp": "httpx-aiohttp floor"}
 
 
 @dataclass
@@ -48,6 +53,7 @@ class Args:
     conc: int
     max_conc: int
     runs: int
+    floors: tuple[str, ...] = ("raw",)
 
 
 @dataclass
@@ -106,9 +112,9 @@ def lychee_argv(
     return [*argv, *(str(d) for d in docs)]
 
 
-def floor_argv(a: Args, rules: Sequence[str], docs: Sequence[Path]) -> list[str]:
+def floor_argv(a: Args, rules: Sequence[str], docs: Sequence[Path], client: str) -> list[str]:
     argv = [sys.executable, str(Path(__file__).resolve().parent / "floor_client.py")]
-    argv += ["--host-concurrency", str(a.conc)]
+    argv += ["--host-concurrency", str(a.conc), "--client", client]
     for r in rules:
         argv += ["--remap", r]
     return [*argv, *(str(d) for d in docs)]
@@ -144,7 +150,11 @@ def compare(n: int, a: Args, tmp: Path) -> dict[str, object]:
     docs_dir = work / "docs"
     docs = sw.write_documents(links.rows, docs_dir)
     res: dict[str, dict[str, Samples]] = {
-        "cold": {"patchcrawl": Samples(), "lychee": Samples(), FLOOR: Samples()},
+        "cold": {
+            "patchcrawl": Samples(),
+            "lychee": Samples(),
+            **{FLOORS[c]: Samples() for c in a.floors},
+        },
         "warm": {"patchcrawl": Samples(), "lychee": Samples()},
         "edited": {"patchcrawl": Samples(), "lychee": Samples()},
     }
@@ -166,10 +176,11 @@ def compare(n: int, a: Args, tmp: Path) -> dict[str, object]:
             r = sw.run_child(lychee_argv(a, rules, docs, work / "l.json", cache=False), cwd=work)
             check_lychee(r, work / "l.json", n)
             res["cold"]["lychee"].add(r, web, a.conc)
-            web.clear_log()
-            r = sw.run_child(floor_argv(a, rules, docs))
-            check_floor(r)
-            res["cold"][FLOOR].add(r, web, a.conc)
+            for client in a.floors:
+                web.clear_log()
+                r = sw.run_child(floor_argv(a, rules, docs, client))
+                check_floor(r)
+                res["cold"][FLOORS[client]].add(r, web, a.conc)
         # warm: prime each cache once, then alternate
         warm = work / "warm"
         lydir = work / "lywarm"
@@ -240,11 +251,12 @@ def report(results: list[dict[str, object]], a: Args) -> None:
                 f"{n} links {kind}: patchcrawl/lychee = {walls['patchcrawl'] / walls['lychee']:.2f}"
                 f"  (patchcrawl {walls['patchcrawl']:.3f} s, lychee {walls['lychee']:.3f} s)"
             )
-            if FLOOR in walls:
-                ratios.append(
-                    f"{n} links {kind}: {FLOOR}/lychee = {walls[FLOOR] / walls['lychee']:.2f}"
-                    f"  ({FLOOR} {walls[FLOOR]:.3f} s: the least any Python checker takes)"
-                )
+            for floor in FLOORS.values():
+                if floor in walls:
+                    ratios.append(
+                        f"{n} links {kind}: {floor}/lychee = "
+                        f"{walls[floor] / walls['lychee']:.2f}  ({floor} {walls[floor]:.3f} s)"
+                    )
         print(
             f"|  |  | caches |  |  |  |  |  | patchcrawl cache {res['cache_mb']:.1f} MB, "
             f".lycheecache {res['lycache_kb']:.0f} kB; warm hits {res['warm_hits']} |  |"
@@ -361,9 +373,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--max-concurrency", type=int, default=32)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-conformance", action="store_true")
+    ap.add_argument(
+        "--floors",
+        nargs="*",
+        choices=list(FLOORS),
+        default=["raw"],
+        help="floor_client.py clients to time beside the cold runs",
+    )
     ns = ap.parse_args(argv)
     sw.compile_patchcrawl()
-    a = Args(ns.latency, ns.host_concurrency, ns.max_concurrency, ns.runs)
+    a = Args(ns.latency, ns.host_concurrency, ns.max_concurrency, ns.runs, tuple(ns.floors))
     tmp = Path(tempfile.mkdtemp(prefix="bench-lychee-"))
     try:
         results = [compare(n, a, tmp) for n in ns.sizes]

@@ -33,7 +33,13 @@ import simweb as sw
 
 
 def run(
-    n: int, latency: float, conc: int, max_conc: int, tmp: Path, profile: Path | None
+    n: int,
+    latency: float,
+    conc: int,
+    max_conc: int,
+    tmp: Path,
+    profile: Path | None,
+    floor_client: str = "raw",
 ) -> dict[str, float | int | dict[str, int]]:
     links = sw.scale_set(n)
     work = tmp / f"n{n}"
@@ -63,6 +69,8 @@ def run(
                 str(Path(__file__).resolve().parent / "floor_client.py"),
                 "--host-concurrency",
                 str(conc),
+                "--client",
+                floor_client,
                 *(x for rule in web.rules() for x in ("--remap", rule)),
                 "--urls",
                 str(requests),
@@ -96,20 +104,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--host-concurrency", type=int, default=8)
     ap.add_argument("--max-concurrency", type=int, default=64)
     ap.add_argument("--profile", type=Path, default=None, help="write pyinstrument profiles here")
+    ap.add_argument(
+        "--floor-client",
+        choices=["raw", "httpx", "httpx-aiohttp"],
+        default="raw",
+        help="how floor_client.py sends the replayed requests",
+    )
     ns = ap.parse_args(argv)
     sw.compile_patchcrawl()
     tmp = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     rows = []
     try:
         for n in ns.sizes:
-            res = run(n, ns.latency, ns.host_concurrency, ns.max_concurrency, tmp, ns.profile)
+            res = run(
+                n,
+                ns.latency,
+                ns.host_concurrency,
+                ns.max_concurrency,
+                tmp,
+                ns.profile,
+                ns.floor_client,
+            )
             rows.append(res)
             print(f"  {n} links done: {res}", file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(
         f"\nlatency {ns.latency * 1000:.0f} ms, host-concurrency {ns.host_concurrency}, "
-        f"interval 0, max-concurrency {ns.max_concurrency}; cold cache, one run each\n"
+        f"interval 0, max-concurrency {ns.max_concurrency}; cold cache, one run each; "
+        f"floor: floor_client.py --client {ns.floor_client}\n"
     )
     print(
         "| links | requests | ok+moved | wall s | bound s | wall/bound | floor s | floor/bound "

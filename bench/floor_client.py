@@ -8,6 +8,11 @@ keeps no cache, follows no redirect and writes no report: it prints how many URL
 answered 200 and exits 0 when all of them did. ``bench_lychee.py`` times it beside
 both tools: whatever separates lychee from this floor, no Python tool can win back.
 
+``--client httpx`` sends the same requests through ``httpx.AsyncClient`` (its own
+transport, httpcore), ``--client httpx-aiohttp`` through ``httpx.AsyncClient`` over
+patchcrawl's aiohttp transport (what patchcrawl itself uses for ``http``): the floor of
+a checker built on httpx, the design card's client.
+
 With ``--urls FILE`` it sends instead the URLs listed there, one a line, duplicates
 included, in that order (``bench_scale.py`` replays the requests patchcrawl made,
 redirects and thread pages included, all known from the start), and exits 0 when
@@ -20,12 +25,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from urllib.parse import urlsplit
 
+CLIENTS = ("raw", "httpx", "httpx-aiohttp")
 URL = re.compile(rb"https?://[^\s)\]>|\"'`]+")
 
 
@@ -79,21 +86,61 @@ async def worker(host: str, port: int, queue: list[str], results: list[int]) -> 
     writer.close()
 
 
-async def crawl(urls: list[str], conc: int) -> list[int]:
+async def httpx_worker(
+    send: Callable[[str], Awaitable[int]], base: str, queue: list[str], results: list[int]
+) -> None:
+    while queue:
+        results.append(await send(base + queue.pop()))
+
+
+async def crawl(urls: list[str], conc: int, client: str = "raw") -> list[int]:
     by_host: dict[tuple[str, int], list[str]] = defaultdict(list)
     for url in urls:
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         by_host[(parts.hostname or "", parts.port or 80)].append(target)
     results: list[int] = []
-    tasks = [
-        worker(host, port, queue, results)
-        for (host, port), queue in by_host.items()
-        for _ in range(min(conc, len(queue)))
-    ]
     for q in by_host.values():
         q.reverse()  # pop() from the end keeps the documents' order
-    await asyncio.gather(*tasks)
+    if client == "raw":
+        await asyncio.gather(
+            *(
+                worker(host, port, queue, results)
+                for (host, port), queue in by_host.items()
+                for _ in range(min(conc, len(queue)))
+            )
+        )
+        return results
+    import httpx
+
+    limit = conc * len(by_host)
+    async with contextlib.AsyncExitStack() as stack:
+        if client == "httpx-aiohttp":  # as patchcrawl's fetcher: requests handed to it directly
+            from patchcrawl.fetch.engine_aiohttp import AiohttpTransport
+
+            transport = AiohttpTransport(max_connections=limit)
+            stack.push_async_callback(transport.aclose)
+
+            async def send(url: str) -> int:
+                resp = await transport.handle_async_request(httpx.Request("GET", url))
+                await resp.aread()
+                await resp.aclose()
+                return resp.status_code
+
+        else:
+            limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
+            c = await stack.enter_async_context(httpx.AsyncClient(limits=limits))
+
+            async def send(url: str) -> int:
+                return (await c.get(url)).status_code
+
+        await asyncio.gather(
+            *(
+                httpx_worker(send, f"http://{host}:{port}", queue, results)
+                for (host, port), queue in by_host.items()
+                for _ in range(min(conc, len(queue)))
+            )
+        )
     return results
 
 
@@ -102,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--host-concurrency", type=int, default=4)
     ap.add_argument("--remap", action="append", default=[])
     ap.add_argument("--urls", help="send these URLs (one a line) instead")
+    ap.add_argument("--client", choices=CLIENTS, default="raw")
     ap.add_argument("files", nargs="*")
     a = ap.parse_args(argv)
     rules = remapper(a.remap)
@@ -124,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         uvloop.install()
     except ImportError:
         pass
-    results = asyncio.run(crawl(urls, a.host_concurrency))
+    results = asyncio.run(crawl(urls, a.host_concurrency, a.client))
     if a.urls:
         ok = sum(1 for s in results if s < 500)
         print(f"{ok} of {len(urls)} requests answered under 500")
