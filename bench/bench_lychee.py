@@ -255,7 +255,8 @@ def report(results: list[dict[str, object]], a: Args) -> None:
                 if floor in walls:
                     ratios.append(
                         f"{n} links {kind}: {floor}/lychee = "
-                        f"{walls[floor] / walls['lychee']:.2f}  ({floor} {walls[floor]:.3f} s)"
+                        f"{walls[floor] / walls['lychee']:.2f}  ({floor} {walls[floor]:.3f} s); "
+                        f"patchcrawl/{floor} = {walls['patchcrawl'] / walls[floor]:.2f}"
                     )
         print(
             f"|  |  | caches |  |  |  |  |  | patchcrawl cache {res['cache_mb']:.1f} MB, "
