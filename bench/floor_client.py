@@ -1,4 +1,4 @@
-"""The least a Python link checker can do: a floor to read the lychee comparison against.
+"""A floor to read the lychee comparison against: a Python program that only fetches.
 
 Not part of patchcrawl.  It finds every ``http(s)://`` URL in the markdown files given,
 applies ``--remap`` rules (lychee's and patchcrawl's form: ``REGEX REPLACEMENT`` with
@@ -6,12 +6,13 @@ applies ``--remap`` rules (lychee's and patchcrawl's form: ``REGEX REPLACEMENT``
 ``--host-concurrency`` per host, on asyncio (uvloop when installed). It reads no page,
 keeps no cache, follows no redirect and writes no report: it prints how many URLs
 answered 200 and exits 0 when all of them did. ``bench_lychee.py`` times it beside
-both tools: whatever separates lychee from this floor, no Python tool can win back.
+both tools: whatever separates lychee from this floor, no checker on the same stack
+can win back.
 
-``--client httpx`` sends the same requests through ``httpx.AsyncClient`` (its own
-transport, httpcore), ``--client httpx-aiohttp`` through ``httpx.AsyncClient`` over
-patchcrawl's aiohttp transport (what patchcrawl itself uses for ``http``): the floor of
-a checker built on httpx, the design card's client.
+``--client httpx`` sends the same requests through ``httpx.AsyncClient`` as it ships
+(its transport is httpcore); ``--client httpx-aiohttp`` hands ``httpx.Request``s
+straight to patchcrawl's aiohttp transport, as patchcrawl's fetcher does for ``http``.
+Both give the floor of a checker built on httpx, the design card's client.
 
 With ``--urls FILE`` it sends instead the URLs listed there, one a line, duplicates
 included, in that order (``bench_scale.py`` replays the requests patchcrawl made,
