@@ -44,7 +44,7 @@ import simweb as sw
 # bench/floor_client.py --client X: fetch and nothing else, on asyncio with raw HTTP/1.1,
 # through httpx (the design card's client, on its own transport), and through httpx's
 # requests handed to patchcrawl's aiohttp transport (as patchcrawl's fetcher does)
-FLOORS = {"raw": "python floor", "httpx": "httpx floor", "httpx-aiohttp": "httpx-aiohttp floor"}
+FLOORS = {c: "python floor" if c == "raw" else f"{c} floor" for c in sw.FLOOR_CLIENTS}
 
 
 @dataclass
@@ -112,20 +112,6 @@ def lychee_argv(
     return [*argv, *(str(d) for d in docs)]
 
 
-def floor_argv(a: Args, rules: Sequence[str], docs: Sequence[Path], client: str) -> list[str]:
-    argv = [sys.executable, str(Path(__file__).resolve().parent / "floor_client.py")]
-    argv += ["--host-concurrency", str(a.conc), "--client", client]
-    for r in rules:
-        argv += ["--remap", r]
-    return [*argv, *(str(d) for d in docs)]
-
-
-def check_floor(r: sw.ChildRun) -> None:
-    if r.rc != 0:
-        out = f"{r.stdout[-2000:]}{r.stderr[-2000:]}"
-        raise SystemExit(f"floor_client failed (exit {r.rc}):\n{out}")
-
-
 def check_patchcrawl(r: sw.ChildRun, out: Path, n: int) -> int:
     if r.rc not in (0, 1):
         raise SystemExit(f"patchcrawl failed (exit {r.rc}):\n{r.stderr[-3000:]}")
@@ -178,8 +164,8 @@ def compare(n: int, a: Args, tmp: Path) -> dict[str, object]:
             res["cold"]["lychee"].add(r, web, a.conc)
             for client in a.floors:
                 web.clear_log()
-                r = sw.run_child(floor_argv(a, rules, docs, client))
-                check_floor(r)
+                r = sw.run_child(sw.floor_argv(rules, a.conc, client, *map(str, docs)))
+                sw.check_floor(r)
                 res["cold"][FLOORS[client]].add(r, web, a.conc)
         # warm: prime each cache once, then alternate
         warm = work / "warm"

@@ -63,21 +63,8 @@ def run(
         log = sorted(web.log(), key=lambda q: q.start)
         requests.write_text("".join(f"{q.url}\n" for q in log), encoding="utf-8")
         web.clear_log()
-        fl = sw.run_child(
-            [
-                sys.executable,
-                str(Path(__file__).resolve().parent / "floor_client.py"),
-                "--host-concurrency",
-                str(conc),
-                "--client",
-                floor_client,
-                *(x for rule in web.rules() for x in ("--remap", rule)),
-                "--urls",
-                str(requests),
-            ]
-        )
-        if fl.rc != 0:
-            raise SystemExit(f"floor_client failed (exit {fl.rc}):\n{fl.stdout}{fl.stderr[-2000:]}")
+        fl = sw.run_child(sw.floor_argv(web.rules(), conc, floor_client, "--urls", str(requests)))
+        sw.check_floor(fl)
         if web.per_host() != per_host:
             raise SystemExit(f"floor_client sent {web.per_host()}, patchcrawl {per_host}")
     summary = json.loads(out.read_text())["summary"]
@@ -106,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--profile", type=Path, default=None, help="write pyinstrument profiles here")
     ap.add_argument(
         "--floor-client",
-        choices=["raw", "httpx", "httpx-aiohttp"],
+        choices=sw.FLOOR_CLIENTS,
         default="raw",
         help="how floor_client.py sends the replayed requests",
     )

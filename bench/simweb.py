@@ -517,6 +517,27 @@ def handler_for(world: World) -> object:
     return make_handler(world)
 
 
+#: ``floor_client.py --client``: hand-written HTTP/1.1, httpx as it ships, httpx's
+#: requests handed to patchcrawl's aiohttp transport (as its fetcher does)
+FLOOR_CLIENTS = ("raw", "httpx", "httpx-aiohttp")
+
+
+def floor_argv(rules: Sequence[str], concurrency: int, client: str, *inputs: str) -> list[str]:
+    """``floor_client.py`` (fetch and nothing else) with the same remap rules and host
+    concurrency; ``inputs``: markdown files, or ``--urls FILE``."""
+    argv = [sys.executable, str(Path(__file__).resolve().parent / "floor_client.py")]
+    argv += ["--host-concurrency", str(concurrency), "--client", client]
+    for r in rules:
+        argv += ["--remap", r]
+    return [*argv, *inputs]
+
+
+def check_floor(r: ChildRun) -> None:
+    if r.rc != 0:
+        out = f"{r.stdout[-2000:]}{r.stderr[-2000:]}"
+        raise SystemExit(f"floor_client failed (exit {r.rc}):\n{out}")
+
+
 def patchcrawl_argv(
     rules: Sequence[str],
     docs: Path,
