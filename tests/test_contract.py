@@ -61,13 +61,24 @@ CONTRACT_DEFAULT_SEVERITY = {
             "author-mismatch",
             "version-mismatch",
             "patch-count-mismatch",
+            "release-mismatch",
         ],
         "error",
     ),
     **dict.fromkeys(
-        ["moved-link", "blocked", "unreachable", "malformed-row", "date-mismatch"], "warning"
+        [
+            "moved-link",
+            "blocked",
+            "unreachable",
+            "malformed-row",
+            "date-mismatch",
+            "not-in-mainline",
+        ],
+        "warning",
     ),
-    "paywalled": "info",
+    **dict.fromkeys(
+        ["paywalled", "author-email-missing", "version-unconfirmed", "merged-unmarked"], "info"
+    ),
 }
 SHARED_OPTIONS = [
     "--format",

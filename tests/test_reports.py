@@ -50,14 +50,14 @@ def test_json_validates_and_keeps_the_contract_key_order(report_schema: Any) -> 
     text = render(make_report(), "json")
     data = json.loads(text)
     jsonschema.Draft202012Validator(report_schema).validate(data)
-    assert list(data) == ["schema", "tool", "generated_at", "summary", "links", "findings"]
+    assert list(data) == ["schema", "tool", "generated_at", "summary", "links", "findings", "rows"]
     assert data["schema"] == "patchcrawl.report/1"
     assert data["tool"] == {"name": "patchcrawl", "version": "0.1.0"}
     assert list(data["summary"]) == [
         "files", "tables", "rows", "links", "table_links", "unique_urls", "by_status",
         "findings", "requests", "from_cache", "seconds",
     ]  # fmt: skip
-    assert data["summary"]["findings"] == {"error": 7, "warning": 5, "info": 1}
+    assert data["summary"]["findings"] == {"error": 8, "warning": 6, "info": 4}
     assert list(data["summary"]["by_status"])[:3] == ["ok", "moved", "dead"]
     link0 = data["links"][0]
     assert list(link0)[:12] == [
@@ -160,7 +160,7 @@ def test_sarif_content() -> None:
         else:
             assert f.url is None or f.url not in lines.get(f.file, [""])[f.line - 1]
         assert len(res["partialFingerprints"]["patchcrawlFindingHash/v1"]) == 32
-    assert spans == len([f for f in report.findings if f.url]) == 12
+    assert spans == len([f for f in report.findings if f.url]) == 17
     first = results[0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert first == {
         "uri": "data/my%20docs%2C%20v2/bpf%20%E7%89%B9%E6%80%A7.md",
@@ -261,7 +261,7 @@ def test_github_annotations() -> None:
     lines = text.rstrip("\n").split("\n")
     assert len(lines) == len(make_report().findings) + 1
     assert lines[-1] == (
-        "patchcrawl: 2 files · 4 rows · 13 links · 7 errors, 5 warnings, 1 info · "
+        "patchcrawl: 2 files · 4 rows · 13 links · 8 errors, 6 warnings, 4 info · "
         "17 requests, 2 from cache · 1.9 s"
     )
     gone = next(line for line in lines if "410 Gone" in line)
@@ -293,9 +293,9 @@ def test_terminal_plain_text() -> None:
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= 120
     assert all(line == line.rstrip() for line in lines)
-    assert lines[0].startswith(f"{PATH}  (7 errors, 4 warnings, 1 info)")
+    assert lines[0].startswith(f"{PATH}  (8 errors, 5 warnings, 4 info)")
     assert lines[-1] == (
-        "2 files · 4 rows · 13 links · 7 errors, 5 warnings, 1 info · "
+        "2 files · 4 rows · 13 links · 8 errors, 6 warnings, 4 info · "
         "17 requests, 2 from cache · 1.9 s"
     )
     assert "version-mismatch" in text and "6:100" in text and "张三" in text
@@ -327,8 +327,8 @@ def test_terminal_no_findings() -> None:
 def test_markdown_report() -> None:
     text = render(make_report(), "markdown")
     assert text.startswith("## patchcrawl report\n")
-    assert "| 2 | 1 | 4 | 13 | 11 | 11 | 7 | 5 | 1 | 17 | 2 | 1.9 |" in text
-    assert "<details><summary>12 findings</summary>" in text  # long file collapsed
+    assert "| 2 | 1 | 4 | 13 | 11 | 11 | 8 | 6 | 4 | 17 | 2 | 1.9 |" in text
+    assert "<details><summary>17 findings</summary>" in text  # long file collapsed
     assert "### `data/other.md` (1 warning)" in text
     assert "the series has 0/9 \\| 10" in text  # a pipe never breaks the table
     assert f"[{PW}]({PW})" in text
@@ -377,7 +377,7 @@ def test_markdown_caps_the_number_of_rows() -> None:
     from patchcrawl.reports.markdown import render_markdown
 
     text = render_markdown(make_report(), max_rows=5)
-    assert "_8 more findings not shown here; see the JSON or SARIF report._" in text
+    assert "_13 more findings not shown here; see the JSON or SARIF report._" in text
     assert (
         text.count("| 🔴 error |") + text.count("| 🟡 warning |") + text.count("| 🔵 info |") == 5
     )

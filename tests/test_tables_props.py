@@ -98,7 +98,7 @@ def status(draw: st.DrawFn) -> GenStatus:
             st.sampled_from([r, "v" + r, f"[{r}](https://kernelnewbies.org/Linux_{rel[0]})"])
         )
     text = " ".join(x for x in (head, glyphs, tail) if x)
-    merged = None if not glyphs else ("☑" in glyphs)
+    merged = None if not glyphs or glyphs in ("☐☑✓", "☐☑") else ("☑" in glyphs)
     return GenStatus(text, version, rfc, merged, releases)
 
 

@@ -52,6 +52,7 @@ from liblore.utils import (  # noqa: E402
     get_clean_msgid,
     msg_get_author,
     msg_get_date,
+    msg_get_inbody_author,
     parse_message,
 )
 
@@ -61,6 +62,7 @@ __all__ = [
     "get_clean_msgid",
     "msg_get_author",
     "msg_get_date",
+    "msg_get_inbody_author",
     "name_matches",
     "parse_message",
     "parse_patch_subject",

@@ -49,7 +49,9 @@ from urllib.parse import quote, unquote
 from patchcrawl._liblore import email_matches, name_matches
 from patchcrawl.models import (
     DEFAULT_SEVERITY,
+    FIXABLE_NON_ERRORS,
     Cell,
+    CellRole,
     Document,
     Edit,
     Finding,
@@ -62,6 +64,7 @@ from patchcrawl.models import (
     Severity,
 )
 from patchcrawl.settings import Settings
+from patchcrawl.tables import cell_fits
 from patchcrawl.titles import (
     has_cjk,
     is_description,
@@ -142,9 +145,12 @@ def _finding(
     extra: tuple[tuple[str, str], ...] = (),
 ) -> Finding:
     column = where.column if isinstance(where, (Link, Cell)) else 1
+    severity = severity or DEFAULT_SEVERITY[code]
+    if severity != "error" and code not in FIXABLE_NON_ERRORS:
+        edits = ()  # CONTRACT.md: never an edit from a suspicion
     return Finding(
         code=code,
-        severity=severity or DEFAULT_SEVERITY[code],
+        severity=severity,
         file=file,
         line=where.line,
         column=column,
@@ -279,9 +285,14 @@ def _mail_meta(res: Resolution | None) -> Metadata | None:
 
 
 def meta_version(meta: Metadata) -> int | None:
-    if meta.version is not None:
-        return meta.version
-    return 1 if meta.subject else None
+    """The series version the mail states (1 when it states none, ``version_inferred``);
+    None when it cannot be read as a number (``v021``)."""
+    return meta.version
+
+
+def _said(meta: Metadata) -> bool:
+    """Does the mail state its version (rather than leave it to the v1 convention)?"""
+    return meta.version is not None and not meta.version_inferred
 
 
 def meta_date(meta: Metadata) -> _dt.date | None:
@@ -352,16 +363,26 @@ def audit_row(
     for x in linked:
         if x.link.label is not None:
             out.extend(_check_label(doc, row, x, settings))
-    if not row.well_formed:
-        # cell roles of a row whose cell count is off are guesses: only the labels,
-        # which sit on their own links, are compared (the scanner reports the row)
-        return out
-    out.extend(_check_title(doc, row, feature, linked, has_feature_link, settings))
-    out.extend(_check_status_version(doc, row, members, linked))
+    if _fits(row, "feature"):
+        out.extend(_check_title(doc, row, feature, linked, has_feature_link, settings))
+    if _fits(row, "status"):
+        out.extend(_check_status_version(doc, row, members, linked))
     anchor = feature or (members[0] if members else linked[0])
-    out.extend(_check_author(doc, row, anchor, settings))
-    out.extend(_check_date(doc, row, feature, members, settings))
+    if _fits(row, "author"):
+        out.extend(_check_author(doc, row, anchor, settings))
+    if _fits(row, "date"):
+        out.extend(_check_date(doc, row, feature, members, settings))
     return out
+
+
+def _fits(row: Row, role: CellRole) -> bool:
+    """May ``row``'s ``role`` cell be compared?  Always in a well-formed row; in a row
+    whose cells the scanner had to re-read (an extra ``| |``, a stray pipe: it reports
+    the row as malformed too) only when the cell looks like one of its role."""
+    if row.well_formed:
+        return True
+    cell = row.cell(role)
+    return cell is not None and cell_fits(role, cell.text)
 
 
 def _escape_md(text: str) -> str:
@@ -429,35 +450,27 @@ def _version_token(old_text: str | None, version: int) -> str:
 def _check_status_version(
     doc: Document, row: Row, members: list[_Linked], linked: list[_Linked]
 ) -> list[Finding]:
+    """The status cell's ``vN`` against the versions of the series the row links.
+
+    Lower than a version the mails state: an error (the row lags a version it links).
+    Higher than every linked version: the series usually went on past the links
+    (CONTRACT.md), so this is only ``version-unconfirmed`` until lore's search has
+    been asked (:mod:`patchcrawl.confirm`).  A version only inferred (a subject with
+    none) never makes an error.
+    """
     status = row.claims.status
     cell = row.cell("status")
     if status is None or cell is None:
         return []
-    versions = [(meta_version(x.meta), x) for x in members]
-    known = [(v, x) for v, x in versions if v is not None]
+    known = [(v, x) for x in members if (v := meta_version(x.meta)) is not None]
     if not known:
         return []
-    newest, newest_link = max(known, key=lambda t: t[0])
+    newest, newest_link = max(known, key=lambda t: (t[0], _said(t[1].meta)))
     any_newest = max((meta_version(x.meta) or 0) for x in linked)
     claimed = status.version
     if claimed is None:
         if status.rfc or newest <= 1 or status.raw.strip().upper() == "NA":
             return []
-        # no version in the status cell: offer to insert the newest one (info)
-        if status.version_start is not None and status.version_end is not None:
-            e = make_edit(
-                doc,
-                status.version_start,
-                status.version_end,
-                f"v{newest}",
-                lambda o: o == status.version_text,
-            )
-        else:
-            text = cell.text
-            lead = len(text) - len(text.lstrip())
-            pos = cell.start + len(text[:lead].encode("utf-8"))
-            new = f"v{newest}" if not text.strip() else f"v{newest} "
-            e = make_edit(doc, pos, pos, new)
         return [
             _finding(
                 "version-mismatch",
@@ -468,12 +481,13 @@ def _check_status_version(
                 expected=None,
                 actual=f"v{newest}",
                 row_line=row.line,
-                edits=(e,) if e else (),
                 severity="info",
             )
         ]
     if claimed in (newest, any_newest):
         return []
+    if claimed > max(newest, any_newest):
+        return [_unconfirmed(doc, row, claimed, newest_link, known)]
     edits: tuple[Edit, ...] = ()
     if status.version_start is not None and status.version_end is not None:
         e = make_edit(
@@ -495,42 +509,49 @@ def _check_status_version(
             actual=f"v{newest}",
             row_line=row.line,
             edits=edits,
+            severity=None if _said(newest_link.meta) else "warning",
         )
     ]
+
+
+# the extras a version-unconfirmed finding carries for patchcrawl.confirm's search
+SERIES_TITLE, SERIES_AUTHOR, CLAIMED_VERSION = "series_title", "series_author", "claimed_version"
+
+
+def _unconfirmed(
+    doc: Document, row: Row, claimed: int, newest: _Linked, known: list[tuple[int, _Linked]]
+) -> Finding:
+    """``version-unconfirmed``: the status names a version newer than the row's links."""
+    linked = ", ".join(f"v{v}" for v in sorted({v for v, _ in known}))
+    meta = newest.meta
+    extra = [(CLAIMED_VERSION, str(claimed))]
+    title = meta.title or row.claims.title
+    if title:
+        extra.append((SERIES_TITLE, title))
+    author = meta.author_email or meta.author_name
+    if author:
+        extra.append((SERIES_AUTHOR, author))
+    return _finding(
+        "version-unconfirmed",
+        newest.link,
+        f"table says v{claimed}, the row links {linked}; lore was not asked for v{claimed}",
+        file=doc.path,
+        url=newest.link.url,
+        expected=f"v{claimed}",
+        actual=linked,
+        row_line=row.line,
+        extra=tuple(extra),
+    )
 
 
 def _check_label(doc: Document, row: Row, x: _Linked, settings: Settings) -> list[Finding]:
     label = x.link.label
     assert label is not None
     out: list[Finding] = []
-    version = meta_version(x.meta)
-    out.extend(_label_version(doc, row, x, label, version))
-    total = x.meta.total
-    if label.total is not None and total is not None and label.total != total:
-        said = f"{label.counter if label.counter is not None else 0}/{label.total}"
-        edits: tuple[Edit, ...] = ()
-        if label.count_start is not None and label.count_end is not None:
-            old = doc.raw[label.count_start : label.count_end].decode("utf-8", "replace")
-            m = re.fullmatch(r"(\s*\d+\s*/\s*)(\d+)(\s*)", old)
-            if m:
-                width = len(m.group(2))
-                new = f"{m.group(1)}{total:0{width}d}{m.group(3)}"
-                e = make_edit(doc, label.count_start, label.count_end, new)
-                edits = (e,) if e else ()
-        counter = x.meta.counter if x.meta.counter is not None else label.counter
-        out.append(
-            _finding(
-                "patch-count-mismatch",
-                x.link,
-                f"link text says {said}, the mail says {counter}/{total}",
-                file=doc.path,
-                url=x.link.url,
-                expected=said,
-                actual=f"{counter}/{total}",
-                row_line=row.line,
-                edits=edits,
-            )
-        )
+    out.extend(_label_version(doc, row, x, label, meta_version(x.meta)))
+    count = _label_count(doc, row, x, label)
+    if count is not None:
+        out.append(count)
     if label.date is not None:
         d = meta_date(x.meta)
         tol = settings.date_tolerance_days
@@ -550,16 +571,80 @@ def _check_label(doc: Document, row: Row, x: _Linked, settings: Settings) -> lis
     return out
 
 
+_COUNT_TEXT = re.compile(r"(\s*)(\d+)(\s*/\s*)(\d+)(\s*)")
+
+
+def _label_count(doc: Document, row: Row, x: _Linked, label: LabelClaim) -> Finding | None:
+    """A label's ``N/M`` against the mail it links: ``M`` the series' patch count, ``N``
+    the mail's place in it (``0/10`` claims the cover letter; a link to patch 8/10 is not
+    that)."""
+    if label.total is None:
+        return None
+    meta = x.meta
+    total = meta.total
+    # the mail's own counter; a patch read through its cover keeps its own
+    counter = meta.counter
+    wrong_total = total is not None and label.total != total
+    wrong_counter = (
+        label.counter is not None
+        and counter is not None
+        and meta.total is not None
+        and meta.total > 1
+        and label.counter != counter
+    )
+    if not (wrong_total or wrong_counter):
+        return None
+    said = f"{label.counter if label.counter is not None else 0}/{label.total}"
+    is_counter = counter if wrong_counter and counter is not None else label.counter
+    is_total = total if total is not None else label.total
+    edits: tuple[Edit, ...] = ()
+    if label.count_start is not None and label.count_end is not None:
+        old = doc.raw[label.count_start : label.count_end].decode("utf-8", "replace")
+        m = _COUNT_TEXT.fullmatch(old)
+        if m and is_counter is not None:
+            new = (
+                f"{m.group(1)}{is_counter:0{len(m.group(2))}d}{m.group(3)}"
+                f"{is_total:0{len(m.group(4))}d}{m.group(5)}"
+            )
+            e = make_edit(doc, label.count_start, label.count_end, new)
+            edits = (e,) if e else ()
+    shown_counter = counter if counter is not None else label.counter
+    what = "" if not wrong_counter else f" ({_what(meta)}, not {_place(label.counter)})"
+    return _finding(
+        "patch-count-mismatch",
+        x.link,
+        f"link text says {said}, the mail says {shown_counter}/{is_total}{what}",
+        file=doc.path,
+        url=x.link.url,
+        expected=said,
+        actual=f"{shown_counter}/{is_total}",
+        row_line=row.line,
+        edits=edits,
+    )
+
+
+def _place(counter: int | None) -> str:
+    return "the cover letter" if counter == 0 else f"patch {counter}"
+
+
 def _label_version(
     doc: Document, row: Row, x: _Linked, label: LabelClaim, version: int | None
 ) -> list[Finding]:
+    """A label's version against its own link's mail.
+
+    An explicit ``vN`` that differs from a version the mail states is an error; from a
+    version only inferred (a subject with none) a warning.  A label with no version
+    (``[LORE 0/5]``) claims none: against a mail that states one it is an ``info``
+    that the label leaves the version out.
+    """
     if version is None:
         return []
+    severity: Severity | None = None if _said(x.meta) else "warning"
+    edits: tuple[Edit, ...] = ()
     if label.version is not None:
         if label.version == version:
             return []
         said = label.version
-        edits: tuple[Edit, ...] = ()
         if label.version_start is not None and label.version_end is not None:
             old = doc.raw[label.version_start : label.version_end].decode("utf-8", "replace")
             e = make_edit(
@@ -570,27 +655,25 @@ def _label_version(
                 lambda o: _VERSION_TOKEN.fullmatch(o) is not None and str(said) in o,
             )
             edits = (e,) if e else ()
+        message = f"link text says v{said}, {_what(x.meta)} says v{version}"
     elif label.rfc or label.counter is None or version == 1:
         return []  # RFC / bare site word: no version claimed; no number means v1
     else:
         said = 1
-        edits = ()
-        if label.count_start is not None:
-            at = label.count_start
-            if doc.raw[at : at + 1].isdigit() and not doc.raw[at - 1 : at].isdigit():
-                e = make_edit(doc, at, at, f"v{version},")
-                edits = (e,) if e else ()
+        severity = "info"
+        message = f"link text gives no version, {_what(x.meta)} says v{version}"
     return [
         _finding(
             "version-mismatch",
             x.link,
-            f"link text says v{said}, {_what(x.meta)} says v{version}",
+            message,
             file=doc.path,
             url=x.link.url,
             expected=f"v{said}",
             actual=f"v{version}",
             row_line=row.line,
             edits=edits,
+            severity=severity,
         )
     ]
 
@@ -635,74 +718,47 @@ def compare_names(one: str, two: str) -> str:
 
 
 def _check_author(doc: Document, row: Row, anchor: _Linked, settings: Settings) -> list[Finding]:
+    """The author cell against who wrote the mail (its in-body ``From:`` when it has
+    one: :mod:`patchcrawl.sources.lore`).
+
+    Any person of the cell matching is a match.  The right person written without an
+    email is ``author-email-missing`` (info, with the address as a fix); names that
+    cannot be compared (a CJK name against a romanised one, names sharing only some
+    words) make no finding; ``author-mismatch`` is for another person only.
+    """
     people = row.claims.authors
     cell = row.cell("author")
     meta = anchor.meta
     if not people or cell is None or not (meta.author_email or meta.author_name):
         return []
+    verdict = _author_verdict(people, meta)
+    if verdict is None or verdict == "unknown":
+        return []  # nothing on both sides to compare, or names that cannot be compared
     mail_person = format_person(meta.author_name, meta.author_email)
     said = cell.text.strip()
-    verdict = "differ"
-    compared = False
-    for p in people:
-        if p.email and meta.author_email:
-            compared = True
-            if email_matches(p.email, meta.author_email):
-                verdict = "match"
-                break
-        name = _person_name(p)
-        if name and meta.author_name:
-            compared = True
-            v = compare_names(name, meta.author_name)
-            if v == "match":
-                verdict = "match"
-                break
-            if v == "unknown":
-                verdict = "unknown"
-    if not compared:
-        return []  # nothing on both sides to compare (e.g. a bare name vs an address)
     url, path = anchor.link.url, doc.path
-    text = cell.text
-    lead = len(text) - len(text.lstrip())
-    trail = len(text) - len(text.rstrip())
-    start = cell.start + len(text[:lead].encode("utf-8"))
-    end = cell.end - len(text[len(text) - trail :].encode("utf-8")) if trail else cell.end
+    start, end = _stripped_range(cell)
     if verdict == "match":
         lone = people[0] if len(people) == 1 else None
         if (
-            lone is not None
-            and not lone.email
-            and meta.author_email
-            and (name := _person_name(lone))
-            and "等" not in name
+            lone is None
+            or lone.email
+            or not meta.author_email
+            or not (name := _person_name(lone))
+            or "等" in name
         ):
-            e = make_edit(doc, start, end, format_person(name, meta.author_email))
-            if e is None:
-                return []
-            return [
-                _finding(
-                    "author-mismatch",
-                    anchor.link,  # CONTRACT: a finding points at its URL
-                    f"author cell has no email; the mail is from {mail_person}",
-                    expected=said,
-                    actual=mail_person,
-                    edits=(e,),
-                    severity="info",
-                    file=path,
-                    url=url,
-                    row_line=row.line,
-                )
-            ]
-        return []
-    if verdict == "unknown":
+            return []
+        e = make_edit(doc, start, end, format_person(name, meta.author_email))
+        if e is None:
+            return []
         return [
             _finding(
-                "author-mismatch",
+                "author-email-missing",
                 anchor.link,  # CONTRACT: a finding points at its URL
-                f"cannot tell whether {said!r} is {mail_person!r} (names written differently)",
+                f"author cell has no email; the mail is from {mail_person}",
                 expected=said,
                 actual=mail_person,
-                severity="info",
+                edits=(e,),
                 file=path,
                 url=url,
                 row_line=row.line,
@@ -725,6 +781,34 @@ def _check_author(doc: Document, row: Row, anchor: _Linked, settings: Settings) 
             row_line=row.line,
         )
     ]
+
+
+def _author_verdict(people: Sequence[Person], meta: Metadata) -> str | None:
+    """``match``, ``differ``, ``unknown``, or None when nothing could be compared."""
+    verdict: str | None = None
+    for p in people:
+        if p.email and meta.author_email:
+            if any(email_matches(e, meta.author_email) for e in p.emails or (p.email,)):
+                return "match"
+            verdict = verdict or "differ"
+        name = _person_name(p)
+        if name and meta.author_name:
+            v = compare_names(name, meta.author_name)
+            if v == "match":
+                return "match"
+            if v == "unknown" or verdict is None:
+                verdict = v
+    return verdict
+
+
+def _stripped_range(cell: Cell) -> tuple[int, int]:
+    """The byte range of a cell's text without its surrounding spaces."""
+    text = cell.text
+    lead = len(text) - len(text.lstrip())
+    trail = len(text) - len(text.rstrip())
+    start = cell.start + len(text[:lead].encode("utf-8"))
+    end = cell.end - len(text[len(text) - trail :].encode("utf-8")) if trail else cell.end
+    return start, end
 
 
 # --------------------------------------------------------------------------

@@ -97,9 +97,14 @@ FINDING_CODES: tuple[str, ...] = (
     "malformed-row",
     "title-mismatch",
     "author-mismatch",
+    "author-email-missing",
     "version-mismatch",
+    "version-unconfirmed",
     "patch-count-mismatch",
     "date-mismatch",
+    "release-mismatch",
+    "not-in-mainline",
+    "merged-unmarked",
 )
 
 DEFAULT_SEVERITY: dict[str, Severity] = {
@@ -109,13 +114,22 @@ DEFAULT_SEVERITY: dict[str, Severity] = {
     "author-mismatch": "error",
     "version-mismatch": "error",
     "patch-count-mismatch": "error",
+    "release-mismatch": "error",
     "moved-link": "warning",
     "blocked": "warning",
     "unreachable": "warning",
     "malformed-row": "warning",
     "date-mismatch": "warning",
+    "not-in-mainline": "warning",
     "paywalled": "info",
+    "author-email-missing": "info",
+    "version-unconfirmed": "info",
+    "merged-unmarked": "info",
 }
+
+# CONTRACT.md: ``enrich`` proposes only the fixes of what was proved (``error`` findings),
+# the missing email of the right person, and moved links; never an edit from a suspicion
+FIXABLE_NON_ERRORS = frozenset({"author-email-missing", "moved-link"})
 
 
 # --------------------------------------------------------------------------
@@ -389,6 +403,9 @@ class Metadata:
     msgid: str | None = None  # without angle brackets
     # Extras (reported as extra keys in JSON; never rename the ones above)
     rfc: bool = False
+    # the subject states no version: ``version`` 1 is the convention, not what the mail says
+    # (CONTRACT.md: an inferred version never makes an ``error``)
+    version_inferred: bool = False
     cover_msgid: str | None = None  # when the link was a patch and its cover letter was found
     canonical_url: str | None = None  # the canonical lore/patchwork URL for this item
 

@@ -375,19 +375,17 @@ SLICE = 0.0003
 
 def _slim(doc: Document) -> Document:
     """An audited document with only what a report of ``verify`` reads (every format
-    but junit): rows keep their place and byte range, links their place and kind;
-    cells, row claims, link texts and labels are dropped. At 50,000 rows they held
-    about 2 kB a row for the rest of the run."""
-    from patchcrawl.tables import NO_CLAIMS
-
+    but junit): rows keep their place, byte range and claims (the JSON report's
+    ``rows``), links their place, kind and label; cells and link texts are dropped.
+    At 50,000 rows the cells held most of the 2 kB a row kept for the rest of the run."""
     slim_links = {
-        id(link): dataclasses.replace(link, text=None, text_start=None, text_end=None, label=None)
+        id(link): dataclasses.replace(link, text=None, text_start=None, text_end=None)
         for link in doc.links
     }
 
     def row(r: Row) -> Row:
         links = tuple(slim_links.get(id(link), link) for link in r.links)
-        return dataclasses.replace(r, cells=(), claims=NO_CLAIMS, links=links)
+        return dataclasses.replace(r, cells=(), links=links)
 
     tables = tuple(dataclasses.replace(t, rows=tuple(row(r) for r in t.rows)) for t in doc.tables)
     links = tuple(slim_links[id(link)] for link in doc.links)
@@ -692,7 +690,8 @@ def verify(
     from patchcrawl.policy import apply_policy
 
     checked = check_paths(paths, settings, slim=slim)
-    findings = apply_policy(audit_findings(checked, settings), settings)
+    findings = followed_up(checked, audit_findings(checked, settings), settings, rescue=False)
+    findings = apply_policy(findings, settings)
     return build_report(checked, findings), checked
 
 
@@ -728,19 +727,39 @@ def unavailable_sentence(checked: Checked) -> str:
     )
 
 
-async def _rescue(
-    documents: Sequence[Document], findings: list[Finding], settings: Settings
+async def _follow_up(
+    documents: Sequence[Document], findings: list[Finding], settings: Settings, *, rescue: bool
 ) -> list[Finding]:
+    """The searches of lore that come after the audit, through one fetcher: each
+    ``version-unconfirmed`` settled (:mod:`patchcrawl.confirm`) and, with ``rescue``,
+    each dead link's series looked for (:mod:`patchcrawl.rescue`)."""
+    from patchcrawl.confirm import confirm_versions, pending
     from patchcrawl.fetch import Fetcher, ResponseCache
     from patchcrawl.rescue import rescue_dead_links
 
+    if not pending(findings) and not (rescue and any(f.code == "dead-link" for f in findings)):
+        return findings
     cache = ResponseCache(settings.cache_dir) if settings.cache_dir else None
     try:
         async with Fetcher(settings, cache=cache) as fetcher:
-            return await rescue_dead_links(documents, findings, fetcher.get, settings)
+            if pending(findings):
+                findings = await confirm_versions(findings, fetcher.get)
+            if rescue and not settings.offline:
+                findings = await rescue_dead_links(documents, findings, fetcher.get, settings)
+            return findings
     finally:
         if cache is not None:
             cache.close()
+
+
+def followed_up(
+    checked: Checked, findings: list[Finding], settings: Settings, *, rescue: bool
+) -> list[Finding]:
+    """:func:`_follow_up` unless the network is down (a run that could not check asks
+    nothing more)."""
+    if checked.network_down:
+        return findings
+    return run_async(_follow_up(checked.documents, findings, settings, rescue=rescue))
 
 
 def enrich(
@@ -758,10 +777,8 @@ def enrich(
 
     checked = check_paths(paths, settings)
     docs = checked.documents
-    findings = apply_policy(audit_findings(checked, settings), settings)
-    rescuable = any(f.code == "dead-link" for f in findings)
-    if rescue and rescuable and not checked.network_down and not settings.offline:
-        findings = run_async(_rescue(docs, list(findings), settings))
+    findings = followed_up(checked, audit_findings(checked, settings), settings, rescue=rescue)
+    findings = apply_policy(findings, settings)
     diff = enrich_mod.build_diff_bytes(docs, findings, select=select, ignore=ignore)
     written: list[str] = []
     if write and diff:

@@ -104,6 +104,8 @@ _DATEISH = re.compile(r"^\s*(\d{4}(\s*/\s*\d{1,2}){0,2}|NA|\d{4}[/.-]\S*)\s*$")
 _STATUSISH = re.compile(r"^\s*(RFC|RFT|RRC|[vV]\d|☑|☐|✓|NA\s*$|\d+\.\d+|\[\d+\.\d+)", re.IGNORECASE)
 _QUICK = re.compile(r"[\[<]|[hH][tT][tT][pP][sS]?:")
 _MAYBE_PROTECTED = re.compile(r"`[^`\n]*\||\[[^\]\n]*\|")
+# ``[kGraft]https://lore.kernel.org/...)``: a link whose ``(`` was lost
+_BROKEN_LINK = re.compile(r"\[[^\]\[|]{1,200}\]https?://")
 _HAS_LINK = re.compile(r"\]\([^)]*\)|https?://")
 
 
@@ -541,6 +543,13 @@ def _score(role: CellRole, cell: str) -> int:
     return 0
 
 
+def cell_fits(role: CellRole, text: str) -> bool:
+    """Does ``text`` look like what a cell of ``role`` holds (a date, a status with its
+    marks or version, a link in the feature and links cells)?  For the roles of a row
+    whose cells had to be re-read: a claim is compared only from a cell that fits."""
+    return _score(role, text) > 0
+
+
 def _assign_roles(cells: list[str], roles: tuple[CellRole, ...]) -> tuple[CellRole, ...] | None:
     """Choose which header roles ``cells`` (fewer than the header's) fill, by content."""
     best: tuple[int, tuple[CellRole, ...]] | None = None
@@ -845,6 +854,12 @@ class _Scanner:
                     break
                 if lines[jl].rstrip().endswith("|"):
                     break
+        broken = _BROKEN_LINK.search(text, rs, re_) if feature else None
+        if broken is not None:
+            notes.append(
+                f"a link written {broken.group(0)!r}... has no '(' after its ']': GitHub "
+                "shows text, not a link; its text is not read as a claim"
+            )
         cells_text = [text[a:b] for a, b in spans]
         row_roles: tuple[CellRole, ...] | None = roles if len(spans) == h else None
         well_formed = len(spans) == h and not notes
@@ -1021,6 +1036,10 @@ class _Scanner:
                         break
             if parsed is not None and parsed.text_start is not None and parsed.text_end is not None:
                 s0, s1 = parsed.text_start, parsed.text_end
+            elif _HAS_LINK.search(ctext):
+                # a URL but no [text](url): a broken link (``[kGraft]https://...)``) is no
+                # title, and --fix-titles must never replace a URL
+                s0 = s1 = 0
             else:
                 s0, s1 = 0, len(ctext)
             inner = ctext[s0:s1]

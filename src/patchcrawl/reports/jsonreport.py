@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from patchcrawl.models import Finding, LinkResult, Metadata, Report
+from patchcrawl.models import Finding, LinkResult, Metadata, Report, Row
 from patchcrawl.reports._common import by_severity, by_status
 
 SCHEMA = "patchcrawl.report/1"
@@ -40,6 +40,7 @@ def metadata_dict(m: Metadata) -> dict[str, Any]:
         "msgid": m.msgid,
         # extras (allowed by the contract: keys may be added)
         "rfc": m.rfc,
+        "version_inferred": m.version_inferred,
         "cover_msgid": m.cover_msgid,
         "canonical_url": m.canonical_url,
     }
@@ -65,6 +66,56 @@ def link_dict(lr: LinkResult) -> dict[str, Any]:
         "canonical_url": res.canonical_url,
         "row_line": link.row_line,
     }
+
+
+def _text(s: str | None) -> str | None:
+    """Cell text as JSON can hold it: a byte that was not UTF-8 (kept as a surrogate
+    escape when the file was read) becomes U+FFFD."""
+    if s is None:
+        return None
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return s
+
+
+def row_dict(row: Row) -> dict[str, Any]:
+    """A table row and what it claims (CONTRACT.md ``rows``); null where it says nothing."""
+    c = row.claims
+    st = c.status
+    return {
+        "file": row.file,
+        "line": row.line,
+        "date": c.date.isoformat() if c.date else None,
+        "authors": [{"name": _text(p.name), "email": _text(p.email)} for p in c.authors],
+        "title": _text(c.title),
+        "version": st.version if st else None,
+        "rfc": st.rfc if st else None,
+        "merged": st.merged if st else None,
+        "release": st.releases[0] if st and st.releases else None,
+        "labels": [
+            {
+                "url": _text(link.url),
+                "site": link.label.site,
+                "version": link.label.version,
+                "counter": link.label.counter,
+                "total": link.label.total,
+            }
+            for link in row.links
+            if link.label is not None
+        ],
+        # extras
+        "end_line": row.end_line,
+        "well_formed": row.well_formed,
+        "status": _text(st.raw) if st else None,
+    }
+
+
+def _rows(report: Report) -> Iterator[Row]:
+    for doc in report.documents:
+        for table in doc.tables:
+            yield from table.rows
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
@@ -110,6 +161,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         },
         "links": [link_dict(lr) for lr in report.links],
         "findings": [finding_dict(f) for f in report.findings],
+        "rows": [row_dict(r) for r in _rows(report)],
     }
 
 
@@ -131,14 +183,15 @@ def iter_json(report: Report) -> Iterator[str]:
     item by item with the C encoder, and neither all the items' dicts nor the whole
     text are ever held at once; the result is the same JSON value.
     """
-    head = to_dict(dataclasses.replace(report, links=(), findings=()))
-    del head["links"], head["findings"]
+    head = to_dict(dataclasses.replace(report, links=(), findings=(), documents=()))
+    del head["links"], head["findings"], head["rows"]
     text = json.dumps(head, ensure_ascii=False, indent=2)
     assert text.endswith("\n}")
     yield text[:-2]
     items: list[tuple[str, Iterable[dict[str, Any]]]] = [
         ("links", (link_dict(lr) for lr in report.links)),
         ("findings", (finding_dict(f) for f in report.findings)),
+        ("rows", (row_dict(r) for r in _rows(report))),
     ]
     for key, dicts in items:
         yield f',\n  "{key}": ['

@@ -36,32 +36,62 @@ def decode(text: str) -> str:
     return " ".join(text.split())
 
 
+# a version liblore leaves among the prefixes: ``-v2`` (``[PATCH -v2 0/7]``), ``RFCv2``
+_PREFIX_VERSION = re.compile(r"^(?:-|(RFC)[-_]?)?[vV](\d+)$", re.IGNORECASE)
+# ``v021``: a zero-led run of digits is a dotted version written without dots (0.2.1)
+_ZERO_LED = re.compile(r"\[[^\]]*(?<![A-Za-z0-9])[vV]0\d{2,}(?![\d.])[^\]]*\]")
+# a version written at the end of the title when the bracket has none: ``... v6``,
+# ``... (v3)``, ``... [v2]``; a word that only contains one (``Armv8``) is no version
+_TITLE_VERSION = re.compile(r"(?:^|\s)[(\[]?[vV](\d+)[)\]]?\s*$")
+
+
 def subject_info(subject: str) -> SubjectInfo:
     """Split a subject with liblore's (b4's) rules; ``RFC`` goes to ``rfc``, not ``prefixes``.
 
-    A subject with no bracket at all (a plain mail, a reply) has no version or
-    count: claiming "v1" for it would be a guess.
+    On top of liblore, the forms CONTRACT.md names: a version among the prefixes
+    (``[PATCH -v2 0/7]``, ``[RFCv2 00/13]``) and, when the bracket has none, at the
+    end of the title (``[PATCH 00/19] kthread: ... v6``, ``... (v3)``).  A zero-led
+    ``v021`` is 0.2.1, which no table's ``vN`` can be compared with: version None.
+    A patch subject that states no version is version 1, ``version_inferred``; a
+    subject with no bracket at all (a plain mail, a reply to one) has no version or
+    count: claiming one for it would be a guess.
     """
     ps = parse_patch_subject(subject)
     rfc = False
     prefixes: list[str] = []
+    version: int | None = ps.version
+    inferred = ps.version_inferred
     for p in ps.prefixes:
-        if p.upper() == "RFC":
+        pm = _PREFIX_VERSION.match(p)
+        if pm is not None and inferred:
+            version, inferred = int(pm.group(2)), False
+            rfc = rfc or pm.group(1) is not None
+        elif p.upper() == "RFC":
             rfc = True
         else:
             prefixes.append(p)
+    if inferred:
+        tm = _TITLE_VERSION.search(ps.title)
+        if tm is not None:
+            version, inferred = int(tm.group(1)), False
+    elif _ZERO_LED.search(subject[: max(0, len(subject) - len(ps.title))]):
+        version = None
     bracketed = ps.is_patch or bool(ps.prefixes) or not ps.counters_inferred
     bracketed = bracketed or not ps.version_inferred
+    if inferred:
+        # a patch that states no version is v1 by convention; a plain mail (no bracket
+        # at all: a discussion, a pull request) is no version of anything
+        version = 1 if bracketed else None
     return SubjectInfo(
         title=ps.title,
-        version=ps.version if bracketed else None,
+        version=version,
         counter=ps.counter if bracketed else None,
         total=ps.expected if bracketed else None,
         prefixes=tuple(prefixes),
         rfc=rfc,
         is_reply=ps.is_reply,
         is_patch=ps.is_patch,
-        version_inferred=ps.version_inferred,
+        version_inferred=inferred,
         counters_inferred=ps.counters_inferred,
     )
 

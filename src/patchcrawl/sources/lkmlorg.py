@@ -34,5 +34,6 @@ def parse_post(body: bytes | str, url: str) -> Metadata:
         author_email=addr,
         date=mail_date(date) if date else None,
         rfc=si.rfc if si else False,
+        version_inferred=si.version_inferred if si else False,
         canonical_url=url,
     )

@@ -27,6 +27,7 @@ from patchcrawl._liblore import (
     get_clean_msgid,
     msg_get_author,
     msg_get_date,
+    msg_get_inbody_author,
     parse_message,
 )
 from patchcrawl.models import Metadata
@@ -47,6 +48,10 @@ class MessageHeaders:
     date: str | None  # ISO 8601 with offset
     msgid: str | None
     in_reply_to: str | None = None
+    # the body's leading ``From:`` line (git's in-body author, a mail sent on someone's
+    # behalf): the patch's author, where the header names only who sent it
+    inbody_name: str | None = None
+    inbody_email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +145,30 @@ def _header_block(tree: HTMLParser) -> Node | None:
     return None
 
 
+_GIT_HEADER = re.compile(r"^([A-Za-z][A-Za-z-]*):[ \t]*(.*)$")
+
+
+def inbody_from(body: str) -> tuple[str | None, str | None]:
+    """The ``From:`` among the git-style header lines that open a body (``git am``'s
+    author), else (None, None)."""
+    for line in body.lstrip("\n").split("\n"):
+        m = _GIT_HEADER.match(line.rstrip("\r"))
+        if m is None:
+            break
+        if m.group(1).lower() == "from":
+            name, addr = split_person(m.group(2))
+            if addr is not None:
+                return name, addr
+            break
+    return None, None
+
+
+def _body(text: str) -> str:
+    """What follows the header block of a message page's ``<pre>`` (its first blank line)."""
+    at = text.find("\n\n", text.find(":"))
+    return text[at + 2 :] if at >= 0 else ""
+
+
 def _headers(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     cur: str | None = None
@@ -176,7 +205,8 @@ def parse_message_page(body: bytes | str) -> MessageHeaders | None:
     pre = _header_block(tree)
     if pre is None:
         return None
-    h = _headers(pre.text(deep=True))
+    text = pre.text(deep=True)
+    h = _headers(text)
     subject = h.get("subject")
     raw_from = h.get("from")
     mid_line = h.get("message-id")
@@ -188,6 +218,14 @@ def parse_message_page(body: bytes | str) -> MessageHeaders | None:
     name, addr = split_person(raw_from)
     date_line = _OVERVIEW.sub("", h.get("date", "")).split("\t", 1)[0]
     irt = _ANGLE.search(h.get("in-reply-to", ""))
+    body = _body(text)
+    if not body.strip():
+        # some renderings keep the headers in a <pre> of their own, the body in the next
+        nxt = pre.next
+        while nxt is not None and nxt.tag != "pre":
+            nxt = nxt.next
+        body = nxt.text(deep=True) if nxt is not None else ""
+    in_name, in_addr = inbody_from(body)
     return MessageHeaders(
         subject=decode(subject),
         from_name=name,
@@ -195,6 +233,8 @@ def parse_message_page(body: bytes | str) -> MessageHeaders | None:
         date=mail_date(date_line) if date_line else None,
         msgid=m.group(1),
         in_reply_to=irt.group(1) if irt else None,
+        inbody_name=in_name,
+        inbody_email=in_addr,
     )
 
 
@@ -207,6 +247,7 @@ def parse_raw(body: bytes) -> MessageHeaders | None:
     if subject is None and msg.get("Message-ID") is None:
         return None
     name, addr = msg_get_author(msg)
+    inbody = msg_get_inbody_author(msg)
     when = msg_get_date(msg)
     if when is not None and when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
@@ -218,6 +259,8 @@ def parse_raw(body: bytes) -> MessageHeaders | None:
         date=date,
         msgid=get_clean_msgid(msg),
         in_reply_to=get_clean_msgid(msg, "In-Reply-To"),
+        inbody_name=(inbody[0] or None) if inbody else None,
+        inbody_email=inbody[1] if inbody else None,
     )
 
 
@@ -276,11 +319,12 @@ def metadata(h: MessageHeaders, *, list_name: str | None = None) -> Metadata:
         counter=si.counter,
         total=si.total,
         prefixes=si.prefixes,
-        author_name=h.from_name,
-        author_email=h.from_email,
+        author_name=h.inbody_name if h.inbody_email else h.from_name,
+        author_email=h.inbody_email or h.from_email,
         date=h.date,
         msgid=h.msgid,
         rfc=si.rfc,
+        version_inferred=si.version_inferred,
         canonical_url=canonical_url(h.msgid) if h.msgid else None,
     )
 
@@ -300,6 +344,7 @@ def with_cover(patch: Metadata, cover: Metadata) -> Metadata:
         date=cover.date or patch.date,
         msgid=patch.msgid,
         rfc=cover.rfc,
+        version_inferred=cover.version_inferred,
         cover_msgid=cover.msgid,
         canonical_url=patch.canonical_url,
     )

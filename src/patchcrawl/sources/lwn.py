@@ -144,5 +144,6 @@ def parse_ml(body: bytes | str, url: str) -> Metadata:
         date=mail_date(date) if date else None,
         msgid=msgid,
         rfc=si.rfc if si else False,
+        version_inferred=si.version_inferred if si else False,
         canonical_url=url,
     )

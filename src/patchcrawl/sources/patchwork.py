@@ -185,6 +185,7 @@ def page_metadata(p: PatchworkPage, *, canonical: str | None) -> Metadata:
         date=p.date,
         msgid=p.msgid,
         rfc=si.rfc if si else False,
+        version_inferred=si.version_inferred if si else False,
         canonical_url=canonical,
     )
 
@@ -225,6 +226,8 @@ def api_item_metadata(item: dict[str, Any], *, canonical: str | None) -> Metadat
         date=iso_date(str(item.get("date") or "")) if item.get("date") else None,
         msgid=msgid,
         rfc=si.rfc,
+        # patchwork's series version is its own reading of the subject: 1 when it says none
+        version_inferred=si.version_inferred and version == 1,
         canonical_url=canonical or item.get("web_url"),
     )
 
@@ -250,6 +253,7 @@ def api_series_metadata(series: dict[str, Any], *, canonical: str | None) -> Met
         date=iso_date(str(series.get("date") or "")) if series.get("date") else None,
         msgid=cover_msgid,
         rfc=si.rfc if si else False,
+        version_inferred=(si is None or si.version_inferred) and series.get("version") in (1, "1"),
         cover_msgid=cover_msgid,
         canonical_url=canonical,
     )
@@ -270,6 +274,7 @@ def merge_series(item: Metadata, series: Metadata) -> Metadata:
         date=series.date if series.cover_msgid else item.date,
         msgid=item.msgid,
         rfc=series.rfc or item.rfc,
+        version_inferred=series.version_inferred if series.version else item.version_inferred,
         cover_msgid=series.cover_msgid,
         canonical_url=item.canonical_url,
     )
