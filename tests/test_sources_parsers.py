@@ -312,3 +312,79 @@ def test_lore_body_lines_are_not_headers() -> None:
     text = body("lore_cover.html").decode()
     h = lore.parse_message_page(text.replace("Some words", "Date: Thu, 1 Jan 1970 00:00:00 +0000"))
     assert h is not None and h.date == "2015-03-25T12:49:17-07:00"
+
+
+# the forms of CONTRACT.md: a version outside the bracket, -v2, RFCv2, v021, Armv8.8
+@pytest.mark.parametrize(
+    ("subject", "version", "inferred", "rfc"),
+    [
+        # real subjects (tests/data/realmail and the examples)
+        ("[PATCH 00/19] kthread: Introduce preferred affinity v6", 6, False, False),
+        ("[PATCHSET 00/17] perf tools: Introduce data type profiling (v3)", 3, False, False),
+        ("[PATCH 0/3] TLB flush multiple pages per IPI v5", 5, False, False),
+        (
+            "[PATCH 00/13] Reconcile NUMA balancing decisions with the load balancer v6",
+            6,
+            False,
+            False,
+        ),
+        ("[PATCH -v2 0/7] sched: EEVDF", 2, False, False),
+        ("[RFCv2 00/13] mm: multi-gen LRU", 2, False, True),
+        ("[PATCH 0/6 v2] x", 2, False, False),
+        ("[PATCH v3 0/2] arm64: support Armv8.8 MOPS", 3, False, False),
+        # Armv8 ends the title, but is no version; nor is v8.8
+        ("[PATCH 0/2] arm64: add support for Armv8", 1, True, False),
+        ("[PATCH 0/2] arm64: add support for v8.8", 1, True, False),
+        # v021 is 0.2.1: no number a table's vN can be compared with
+        ("[RFC][PATCH v021 0/9] sched: rework", None, False, True),
+        ("[PATCH v02 0/2] x", 2, False, False),
+        # a patch with no version anywhere is v1 by convention: inferred
+        ("[PATCH 0/5] mm: something", 1, True, False),
+        ("[RFC PATCH] mm: idea", 1, True, True),
+    ],
+)
+def test_versions_outside_the_bracket(
+    subject: str, version: int | None, inferred: bool, rfc: bool
+) -> None:
+    si = subject_info(subject)
+    assert (si.version, si.version_inferred, si.rfc) == (version, inferred, rfc)
+    assert si.prefixes == () or "RFC" not in si.prefixes
+
+
+def test_inbody_from_is_the_author_on_the_page_and_in_the_raw_mail() -> None:
+    # a patch relayed by its maintainer (tests/data/realmail: Johannes Weiner sent
+    # Hasan Al Maruf's patch): git's in-body From: names the author
+    page = body("lore_cover.html").replace(
+        b"\n\nThis series",
+        b"\n\nFrom: Hasan Al Maruf &lt;hasanalmaruf@fb.com&gt;\n\nThis series",
+        1,
+    )
+    h = lore.parse_message_page(page)
+    assert h is not None
+    assert (h.from_name, h.from_email) == ("Alexei Starovoitov", "ast@plumgrid.com")
+    m = lore.metadata(h)
+    assert (m.author_name, m.author_email) == ("Hasan Al Maruf", "hasanalmaruf@fb.com")
+    raw = (
+        b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
+        b"From:   Johannes Weiner <hannes@cmpxchg.org>\n"
+        b"Subject: [PATCH] mm: mempolicy: N:M interleave policy for tiered memory nodes\n"
+        b"Date:   Tue,  7 Jun 2022 13:19:49 -0400\n"
+        b"Message-Id: <20220607171949.85796-1-hannes@cmpxchg.org>\n\n"
+        b"From: Hasan Al Maruf <hasanalmaruf@fb.com>\n\nExisting interleave policy\n"
+    )
+    r = lore.parse_raw(raw)
+    assert r is not None and lore.metadata(r).author_email == "hasanalmaruf@fb.com"
+    # a From: deeper in the body (a quoted mail) is not the author
+    later = raw.replace(b"\n\nFrom: Hasan", b"\n\nHello,\nFrom: Hasan")
+    r2 = lore.parse_raw(later)
+    assert r2 is not None and lore.metadata(r2).author_email == "hannes@cmpxchg.org"
+
+
+def test_inbody_from_on_a_patchwork_page() -> None:
+    text = body("patchwork_patch.html").decode()
+    assert '<pre class="content">' in text
+    text = text.replace(
+        '<pre class="content">', '<pre class="content">From: Real Author &lt;real@x.org&gt;\n\n', 1
+    )
+    p = patchwork.parse_page(text)
+    assert (p.author_name, p.author_email) == ("Real Author", "real@x.org")

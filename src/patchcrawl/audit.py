@@ -64,6 +64,7 @@ from patchcrawl.models import (
     Severity,
 )
 from patchcrawl.settings import Settings
+from patchcrawl.sources._common import subject_info
 from patchcrawl.tables import cell_fits
 from patchcrawl.titles import (
     has_cjk,
@@ -367,12 +368,44 @@ def audit_row(
         out.extend(_check_title(doc, row, feature, linked, has_feature_link, settings))
     if _fits(row, "status"):
         out.extend(_check_status_version(doc, row, members, linked))
-    anchor = feature or (members[0] if members else linked[0])
-    if _fits(row, "author"):
+    anchor = next(
+        (x for x in [*([feature] if feature else []), *members, *linked] if _is_patch(x)), None
+    )
+    if anchor is not None and _fits(row, "author"):
         out.extend(_check_author(doc, row, anchor, settings))
-    if _fits(row, "date"):
-        out.extend(_check_date(doc, row, feature, members, settings))
+    if _fits(row, "date") and not _feature_unread(row, resolutions):
+        out.extend(_check_date(doc, row, feature, linked, settings))
     return out
+
+
+MAIL_KINDS = frozenset({"lore-message", "lore-patchwork-legacy", "patchwork", "lwn-ml", "lkml-org"})
+
+
+def _is_patch(x: _Linked) -> bool:
+    """Does the mail carry a patch (or a series' cover letter)?  A commit notice
+    (``[tip: sched/core] ...`` from tip-bot2), a pull request, a reply or a plain
+    discussion is sent by someone other than the series' author: no author is
+    compared with it."""
+    meta = x.meta
+    if meta.source == "patchwork":
+        return True
+    if not meta.subject:
+        return False
+    si = subject_info(meta.subject)
+    if si.is_reply:
+        return False  # a reply is the reviewer's, not the series author's
+    return si.is_patch or si.rfc or (si.version is not None and not si.version_inferred)
+
+
+def _feature_unread(row: Row, resolutions: Mapping[str, Resolution]) -> bool:
+    """The feature cell links a mail that could not be read: the row's date is about
+    that mail, so it is not compared with the others."""
+    return any(
+        link.cell == "feature"
+        and link.kind in MAIL_KINDS
+        and _mail_meta(resolutions.get(link.url)) is None
+        for link in row.links
+    )
 
 
 def _fits(row: Row, role: CellRole) -> bool:
@@ -401,7 +434,12 @@ def _check_title(
     if not title or not title.strip() or is_description(title):
         return []
     if feature is not None:
-        candidates = [feature]
+        # the feature link, and the row's other mails of the same series: a series
+        # without a cover letter is named by its main patch, which the row may link
+        # beside the first
+        candidates = [feature] + [
+            x for x in linked if x is not feature and x.meta.title == feature.meta.title
+        ]
     elif not has_feature_link:
         candidates = [x for x in linked if x.link.cell == "links"]
     else:
@@ -409,9 +447,13 @@ def _check_title(
     candidates = [x for x in candidates if x.meta.title]
     if not candidates:
         return []
-    if any(titles_match(title, x.meta.title or "") for x in candidates):
+    if any(titles_match(title, t) for x in candidates for t in _titles(x.meta)):
         return []
-    best = max(candidates, key=lambda x: meta_version(x.meta) or 0)
+    best = (
+        candidates[0]
+        if feature is not None
+        else max(candidates, key=lambda x: meta_version(x.meta) or 0)
+    )
     actual = best.meta.title or ""
     edits: tuple[Edit, ...] = ()
     c = row.claims
@@ -439,6 +481,17 @@ def _check_title(
             extra=(("similarity", f"{score:.2f}"),),
         )
     ]
+
+
+def _titles(meta: Metadata) -> list[str]:
+    """The titles a row may name a linked mail by: its series' (the cover letter's) and,
+    for a patch, the patch's own subject (a row about one patch of a series)."""
+    out = [meta.title] if meta.title else []
+    if meta.subject:
+        own = subject_info(meta.subject).title
+        if own and own not in out:
+            out.append(own)
+    return out
 
 
 def _version_token(old_text: str | None, version: int) -> str:
@@ -589,8 +642,8 @@ def _label_count(doc: Document, row: Row, x: _Linked, label: LabelClaim) -> Find
         label.counter is not None
         and counter is not None
         and meta.total is not None
-        and meta.total > 1
         and label.counter != counter
+        and (meta.total > 1 or _counts_stated(meta))
     )
     if not (wrong_total or wrong_counter):
         return None
@@ -621,6 +674,12 @@ def _label_count(doc: Document, row: Row, x: _Linked, label: LabelClaim) -> Find
         row_line=row.line,
         edits=edits,
     )
+
+
+def _counts_stated(meta: Metadata) -> bool:
+    """Does the mail's subject write its ``N/M`` (``[PATCH v3 1/1]``), rather than leave
+    a lone patch to the 1/1 convention (``[PATCH]``, which a table writes ``0/1``)?"""
+    return bool(meta.subject) and not subject_info(meta.subject or "").counters_inferred
 
 
 def _place(counter: int | None) -> str:
@@ -820,14 +879,16 @@ def _check_date(
     doc: Document,
     row: Row,
     feature: _Linked | None,
-    members: list[_Linked],
+    linked: list[_Linked],
     settings: Settings,
 ) -> list[Finding]:
+    """The row's date against its mails': fine when within the tolerance of any mail
+    the row links (a row dated by its first posting, its last, or the one merged)."""
     claimed = row.claims.date
     cell = row.cell("date")
     if claimed is None or cell is None:
         return []
-    dated = [(d, x) for x in members if (d := meta_date(x.meta)) is not None]
+    dated = [(d, x) for x in linked if (d := meta_date(x.meta)) is not None]
     fdate = meta_date(feature.meta) if feature else None
     if fdate is not None and feature is not None:
         dated.append((fdate, feature))

@@ -116,6 +116,24 @@ def split_person(text: str) -> tuple[str | None, str | None]:
     return (sys.intern(name) if name else None), (sys.intern(addr) if addr else None)
 
 
+_GIT_HEADER = re.compile(r"^([A-Za-z][A-Za-z-]*):[ \t]*(.*)$")
+
+
+def inbody_from(body: str) -> tuple[str | None, str | None]:
+    """The ``From:`` among the git-style header lines that open a body (``git am``'s
+    author), else (None, None)."""
+    for line in body.lstrip("\n").split("\n"):
+        m = _GIT_HEADER.match(line.rstrip("\r"))
+        if m is None:
+            break
+        if m.group(1).lower() == "from":
+            name, addr = split_person(m.group(2))
+            if addr is not None:
+                return name, addr
+            break
+    return None, None
+
+
 def mail_date(text: str) -> str | None:
     """An RFC 2822 date -> ISO 8601 with offset (``-0000`` counts as UTC)."""
     try:

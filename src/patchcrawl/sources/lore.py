@@ -31,7 +31,13 @@ from patchcrawl._liblore import (
     parse_message,
 )
 from patchcrawl.models import Metadata
-from patchcrawl.sources._common import decode, mail_date, split_person, subject_info
+from patchcrawl.sources._common import (
+    decode,
+    inbody_from,
+    mail_date,
+    split_person,
+    subject_info,
+)
 
 LORE_HOST = "lore.kernel.org"
 # path segments that are not lists: /r/<msgid> is a redirector, the rest are pages
@@ -143,24 +149,6 @@ def _header_block(tree: HTMLParser) -> Node | None:
         if txt.startswith("From:") and "\nSubject:" in txt:
             return pre
     return None
-
-
-_GIT_HEADER = re.compile(r"^([A-Za-z][A-Za-z-]*):[ \t]*(.*)$")
-
-
-def inbody_from(body: str) -> tuple[str | None, str | None]:
-    """The ``From:`` among the git-style header lines that open a body (``git am``'s
-    author), else (None, None)."""
-    for line in body.lstrip("\n").split("\n"):
-        m = _GIT_HEADER.match(line.rstrip("\r"))
-        if m is None:
-            break
-        if m.group(1).lower() == "from":
-            name, addr = split_person(m.group(2))
-            if addr is not None:
-                return name, addr
-            break
-    return None, None
 
 
 def _body(text: str) -> str:

@@ -23,6 +23,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from patchcrawl.models import Metadata
 from patchcrawl.sources._common import (
     decode,
+    inbody_from,
     iso_date,
     mail_date,
     split_person,
@@ -126,6 +127,12 @@ def parse_page(body: bytes | str) -> PatchworkPage:
             date = mail_date(fields["date"])
         if msgid is None and "message-id" in fields:
             msgid = fields["message-id"].strip().strip("<>")
+    content = tree.css_first("div.submission-message pre.content")
+    if content is not None:
+        # a patch sent on someone's behalf names its author in the body's first line
+        in_name, in_addr = inbody_from(content.text())
+        if in_addr is not None:
+            author_name, author_email = in_name, in_addr
     meta = tree.css_first("div.submission-message div.meta")
     if meta is not None:
         if author_name is None:
