@@ -85,7 +85,7 @@ def mangled(doc: Document) -> dict[str, Resolution]:
             metadata=Metadata(
                 source="lore",
                 title="completely different subject about nothing",
-                subject="x",
+                subject=f"[PATCH v{version} 0/{total}] completely different subject",
                 version=version,
                 counter=0,
                 total=total,

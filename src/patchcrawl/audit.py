@@ -41,6 +41,7 @@ Rules (short form for the README):
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -663,6 +664,10 @@ def _label_count(doc: Document, row: Row, x: _Linked, label: LabelClaim) -> Find
             edits = (e,) if e else ()
     shown_counter = counter if counter is not None else label.counter
     what = "" if not wrong_counter else f" ({_what(meta)}, not {_place(label.counter)})"
+    stated = _counts_stated(meta)
+    if not stated:
+        # a mail with no N/M is one mail (1/1 by convention only): a suspicion
+        what = " (it states no count: a single mail)"
     return _finding(
         "patch-count-mismatch",
         x.link,
@@ -673,6 +678,7 @@ def _label_count(doc: Document, row: Row, x: _Linked, label: LabelClaim) -> Find
         actual=f"{shown_counter}/{is_total}",
         row_line=row.line,
         edits=edits,
+        severity=None if stated else "warning",
     )
 
 
@@ -849,6 +855,12 @@ def _author_verdict(people: Sequence[Person], meta: Metadata) -> str | None:
         if p.email and meta.author_email:
             if any(email_matches(e, meta.author_email) for e in p.emails or (p.email,)):
                 return "match"
+            if (
+                not _person_name(p)
+                and meta.author_name
+                and _address_names(p.email, meta.author_name)
+            ):
+                return "match"  # guoren@kernel.org is Guo Ren, whatever address he sent from
             verdict = verdict or "differ"
         name = _person_name(p)
         if name and meta.author_name:
@@ -858,6 +870,16 @@ def _author_verdict(people: Sequence[Person], meta: Metadata) -> str | None:
             if v == "unknown" or verdict is None:
                 verdict = v
     return verdict
+
+
+def _address_names(email: str, name: str) -> bool:
+    """Does an address name the person (``guoren@`` or ``guo.ren@`` for Guo Ren)?  For a
+    cell that gives only an address, compared with a mail sent from another one."""
+    local = re.sub(r"[._+-]", "", email.split("@", 1)[0].lower())
+    words = name_tokens(name)
+    if not 2 <= len(words) <= 3 or not local:
+        return False
+    return any(local == "".join(order) for order in itertools.permutations(words))
 
 
 def _stripped_range(cell: Cell) -> tuple[int, int]:

@@ -36,6 +36,9 @@ class Message:
     page: str = "normal"
     # True when the copies in several lists differ: the /all/ page answers 300
     ambiguous: bool = False
+    # the mail's own header lines, verbatim (the real-mail set): /raw serves them as
+    # they are and the page shows them as public-inbox does, decoded
+    headers: str | None = None
 
     @property
     def list(self) -> str:

@@ -42,7 +42,7 @@ _PREFIX_VERSION = re.compile(r"^(?:-|(RFC)[-_]?)?[vV](\d+)$", re.IGNORECASE)
 _ZERO_LED = re.compile(r"\[[^\]]*(?<![A-Za-z0-9])[vV]0\d{2,}(?![\d.])[^\]]*\]")
 # a version written at the end of the title when the bracket has none: ``... v6``,
 # ``... (v3)``, ``... [v2]``; a word that only contains one (``Armv8``) is no version
-_TITLE_VERSION = re.compile(r"(?:^|\s)[(\[]?[vV](\d+)[)\]]?\s*$")
+_TITLE_VERSION = re.compile(r"(?:^|\s)[(\[]?-?[vV](\d+)[)\]]?\s*$")
 
 
 def subject_info(subject: str) -> SubjectInfo:

@@ -13,7 +13,7 @@ import datetime as dt
 import email.utils
 import re
 import zlib
-from email.header import Header
+from email.header import Header, decode_header, make_header
 from urllib.parse import parse_qs, unquote
 
 from tests.kernelweb.http import WebRequest, WebResponse
@@ -151,6 +151,8 @@ def message_html(world: World, m: Message, list_name: str) -> str:
         head += (
             f'In-Reply-To: &lt;<a\nhref="../{qmid(m.in_reply_to)}/">{esc(m.in_reply_to)}</a>&gt;\n'
         )
+    if m.headers is not None:
+        head = verbatim_head_html(m.headers)
     if m.page == "cut":
         head = f"From: {_addr_html(m)}\n"  # the header block came out truncated
     names = esc(m.from_name or m.from_email)
@@ -180,6 +182,41 @@ def message_html(world: World, m: Message, list_name: str) -> str:
     )
 
 
+_SHOWN = ("from", "to", "cc", "subject", "date", "message-id", "in-reply-to", "references")
+
+
+def verbatim_head_html(headers: str) -> str:
+    """A real mail's header lines as public-inbox's message page shows them: the
+    headers it lists, RFC 2047 words decoded, folded lines kept, the subject as the
+    ``#t`` anchor and the message-id followed by its ``(raw)`` link."""
+    out: list[str] = []
+    keep = False
+    for line in headers.split("\n"):
+        if line[:1] in (" ", "\t"):
+            if keep:
+                out.append(esc(_decoded(line)) + "\n")
+            continue
+        name, _, value = line.partition(":")
+        keep = name.lower() in _SHOWN
+        if not keep:
+            continue
+        key = name.lower()
+        shown = esc(_decoded(value.strip()))
+        if key == "subject":
+            out.append(f'{name}: <a\nhref="#r"\nid=t>{shown}</a>\n')
+        elif key == "message-id":
+            out.append(f'{name}: {shown} (<a\nhref="raw">raw</a>)\n')
+        else:
+            out.append(f"{name}: {shown}\n")
+    return "".join(out)
+
+
+def _decoded(value: str) -> str:
+    if "=?" not in value:
+        return value
+    return str(make_header(decode_header(value)))
+
+
 def _hdr(text: str, encode: bool) -> str:
     if encode:
         return Header(text, "utf-8").encode()
@@ -187,6 +224,9 @@ def _hdr(text: str, encode: bool) -> str:
 
 
 def mboxrd(m: Message) -> str:
+    if m.headers is not None:
+        body = re.sub(r"^(>*From )", r">\1", m.body, flags=re.M)
+        return f"From mboxrd@z Thu Jan  1 00:00:00 1970\n{m.headers.rstrip()}\n\n{body}\n"
     name = m.from_name
     if m.encode_headers and name:
         from_hdr = f"{Header(name, 'utf-8').encode()} <{m.from_email}>"
