@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from patchcrawl.cli import main
 from tests.fetchutil import closed_port
 
-__all__ = ["Run", "closed_port", "run_cli"]
+__all__ = ["Run", "closed_port", "run_cli", "verify_argv"]
 
 
 @dataclass
@@ -57,3 +57,21 @@ def run_cli(
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         return Run(code, out.getvalue(), err.getvalue().decode("utf-8", "replace"))
+
+
+def verify_argv(path: str | Path, remap: str, cache: str | Path, *extra: str) -> list[str]:
+    """``verify PATH`` against the test web (``remap``), JSON out, fast and quiet."""
+    return [
+        "verify",
+        str(path),
+        "--remap",
+        remap,
+        "--cache-dir",
+        str(cache),
+        "--format",
+        "json",
+        "--no-progress",
+        "--host-interval",
+        "0",
+        *extra,
+    ]

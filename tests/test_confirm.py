@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import run_cli, verify_argv
 from tests.kernelweb.server import KernelWeb
 from tests.kernelweb.sites import make_handler
 from tests.kernelweb.world import World
@@ -53,24 +53,7 @@ def doc(tmp_path: Path, status: str) -> Path:
 
 def verify(web: KernelWeb, path: Path, cache: Path, *extra: str) -> dict[str, Any]:
     r = run_cli(
-        [
-            "verify",
-            str(path),
-            "--remap",
-            web.remap_rule(),
-            "--cache-dir",
-            str(cache),
-            "--format",
-            "json",
-            "--no-progress",
-            "--host-interval",
-            "0",
-            "--retries",
-            "0",
-            "--timeout",
-            "5",
-            *extra,
-        ]
+        verify_argv(path, web.remap_rule(), cache, "--retries", "0", "--timeout", "5", *extra)
     )
     r.assert_clean()
     data = r.json()

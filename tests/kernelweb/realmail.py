@@ -23,6 +23,7 @@ from pathlib import Path
 
 from patchcrawl.sources import lore as lore_source
 from patchcrawl.sources import patchwork as pw_source
+from tests.cli_helpers import verify_argv
 from tests.kernelweb.world import Message, PatchworkItem, World
 
 HERE = Path(__file__).resolve().parent.parent / "data" / "realmail"
@@ -262,23 +263,6 @@ def write_verdicts(rows: list[dict[str, str]], path: Path = HERE / "verdicts.tsv
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def verify_args(base_remap: str, cache: str, *extra: str) -> list[str]:
+def verify_args(remap: str, cache: str, *extra: str) -> list[str]:
     """The ``verify`` command line the set is checked with."""
-    return [
-        "verify",
-        str(ROWS),
-        "--remap",
-        base_remap,
-        "--cache-dir",
-        cache,
-        "--format",
-        "json",
-        "--no-progress",
-        "--host-interval",
-        "0",
-        "--retries",
-        "1",
-        "--timeout",
-        "10",
-        *extra,
-    ]
+    return verify_argv(ROWS, remap, cache, "--retries", "1", "--timeout", "10", *extra)
