@@ -448,7 +448,8 @@ def _check_title(
     candidates = [x for x in candidates if x.meta.title]
     if not candidates:
         return []
-    if any(titles_match(title, t) for x in candidates for t in _titles(x.meta)):
+    names = dict.fromkeys(t for x in candidates for t in _titles(x.meta))
+    if any(titles_match(title, t) for t in names):
         return []
     best = (
         candidates[0]

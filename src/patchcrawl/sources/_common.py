@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import functools
 import re
 import sys
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ _ZERO_LED = re.compile(r"\[[^\]]*(?<![A-Za-z0-9])[vV]0\d{2,}(?![\d.])[^\]]*\]")
 _TITLE_VERSION = re.compile(r"(?:^|\s)[(\[]?-?[vV](\d+)[)\]]?\s*$")
 
 
+@functools.lru_cache(maxsize=8192)
 def subject_info(subject: str) -> SubjectInfo:
     """Split a subject with liblore's (b4's) rules; ``RFC`` goes to ``rfc``, not ``prefixes``.
 
@@ -55,6 +57,8 @@ def subject_info(subject: str) -> SubjectInfo:
     A patch subject that states no version is version 1, ``version_inferred``; a
     subject with no bracket at all (a plain mail, a reply to one) has no version or
     count: claiming one for it would be a guess.
+
+    Cached: the audit asks again for the subjects of the mails each row links.
     """
     ps = parse_patch_subject(subject)
     rfc = False
