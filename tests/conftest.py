@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from patchcrawl.settings import RemapRule, Settings
+from patchcrawl.fetch import ResponseCache
+from patchcrawl.settings import RemapRule, Settings, remap_url
 from tests.kernelweb.server import KernelWeb
 
 
@@ -36,3 +38,11 @@ def web_settings(web: KernelWeb, cache_dir: Path | str | None = None, **kw: obje
 @pytest.fixture
 def web_settings_factory() -> object:
     return web_settings
+
+
+def web_cache(web: KernelWeb, directory: Path | str) -> ResponseCache:
+    """The cache a run against ``web`` wrote, looked into as that run does: its answers
+    are kept under the URLs as sent (after ``web``'s remap rule)."""
+    cache = ResponseCache(directory)
+    cache.wire = functools.partial(remap_url, (RemapRule.parse(web.remap_rule()),))
+    return cache

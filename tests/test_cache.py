@@ -21,7 +21,7 @@ from patchcrawl.fetch import (
     normalize_url,
 )
 from patchcrawl.models import Hop, Metadata, Resolution, Response
-from tests.conftest import web_settings
+from tests.conftest import web_cache, web_settings
 from tests.fetchutil import fetch
 from tests.kernelweb.http import WebResponse
 from tests.kernelweb.server import Fault, KernelWeb
@@ -142,7 +142,7 @@ def test_transient_failures_not_cached(kernelweb: KernelWeb, tmp_path: Path, fau
     kernelweb.fault(f"{LORE}/t", fault)
     (r,), _ = fetch(web_settings(kernelweb, tmp_path, retries=0), f"{LORE}/t")
     assert r.status != 200
-    with ResponseCache(tmp_path) as c:
+    with web_cache(kernelweb, tmp_path) as c:
         assert len(c) == 0
     (r2,), f = fetch(web_settings(kernelweb, tmp_path, retries=0), f"{LORE}/t")
     assert r2.status == 200 and f.stats.requests == 1
@@ -152,7 +152,7 @@ def test_timeout_not_cached(kernelweb: KernelWeb, tmp_path: Path) -> None:
     kernelweb.fault(f"{LORE}/slow", delay=0.5, times=1)
     (r,), _ = fetch(web_settings(kernelweb, tmp_path, retries=0, timeout=0.1), f"{LORE}/slow")
     assert r.error == "timeout"
-    with ResponseCache(tmp_path) as c:
+    with web_cache(kernelweb, tmp_path) as c:
         assert c.get(f"{LORE}/slow") is None
 
 
@@ -161,7 +161,7 @@ def test_410_and_redirect_errors(kernelweb: KernelWeb, tmp_path: Path) -> None:
     kernelweb.redirect(f"{LORE}/l1", f"{LORE}/l2")
     kernelweb.redirect(f"{LORE}/l2", f"{LORE}/l1")
     fetch(web_settings(kernelweb, tmp_path), f"{LORE}/gone", f"{LORE}/l1")
-    with ResponseCache(tmp_path) as c:
+    with web_cache(kernelweb, tmp_path) as c:
         gone = c.get(f"{LORE}/gone")
         assert gone is not None and gone.status == 410
         assert c.get(f"{LORE}/l1") is None  # a loop is an error, not an answer
@@ -318,7 +318,7 @@ def test_two_processes_share_one_cache_dir(kernelweb: KernelWeb, tmp_path: Path)
     for p, (_out, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err
         assert "corrupt" not in err
-    with ResponseCache(d) as c:
+    with web_cache(kernelweb, d) as c:
         assert len(c) == 60
         for i in range(60):
             got = c.get(f"{LORE}/p/{i}")

@@ -483,10 +483,11 @@ def test_private_address_refused_by_default_allowed_with_flag(
     r = run_cli(base)
     r.assert_clean()
     link = r.json()["links"][0]
-    assert link["status"] == "unreachable" and "refused" in (link["detail"] or "")
-    assert link["status"] != "dead"
+    # CONTRACT.md: a refused private address is skipped, with the reason in detail,
+    # makes no finding and never counts toward exit 3
+    assert link["status"] == "skipped" and "refused" in (link["detail"] or "")
     codes = [f["code"] for f in r.json()["findings"]]
-    assert codes == ["unreachable"] and r.code == 0
+    assert codes == [] and r.code == 0
     assert web.count == 0  # never sent
     ok = run_cli([*base, "--allow-private"])
     assert ok.code == 0, ok.err

@@ -46,6 +46,7 @@ from typing import Any
 
 from patchcrawl import __version__
 from patchcrawl.models import Document, Finding, RowIndex
+from patchcrawl.reports._common import json_safe
 from patchcrawl.settings import UsageError
 
 SCHEMA = "patchcrawl.baseline/1"
@@ -139,7 +140,7 @@ def fingerprint(finding: Finding, row_text: str) -> str:
     )
     h = hashlib.sha256()
     for part in parts:
-        h.update(part.encode("utf-8"))
+        h.update(part.encode("utf-8", "surrogateescape"))  # a URL's non-UTF-8 bytes too
         h.update(b"\0")
     return h.hexdigest()[:32]
 
@@ -237,7 +238,8 @@ def write_baseline(
     path: str, findings: Sequence[Finding], documents: Sequence[Document] = ()
 ) -> None:
     """Write the baseline atomically: temp file in the same directory, fsync, os.replace."""
-    text = json.dumps(baseline_data(findings, documents), ensure_ascii=False, indent=2) + "\n"
+    text = json_safe(json.dumps(baseline_data(findings, documents), ensure_ascii=False, indent=2))
+    text += "\n"
     directory = os.path.dirname(os.path.abspath(path))
     try:
         fd, tmp = tempfile.mkstemp(prefix=".patchcrawl-baseline-", suffix=".tmp", dir=directory)

@@ -382,7 +382,7 @@ class Response:
             charset = ctype.split("charset=", 1)[1].split(";")[0].strip().strip('"') or "utf-8"
         try:
             return self.body.decode(charset, errors="replace")
-        except LookupError:
+        except (LookupError, UnicodeError):  # unknown, or no text charset (idna)
             return self.body.decode("utf-8", errors="replace")
 
 

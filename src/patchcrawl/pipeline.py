@@ -126,9 +126,11 @@ def _interleave_by_host(refs: Sequence[Ref]) -> list[Ref]:
 def _resolution_prefix(settings: Settings) -> str:
     """What a resolution's cache key starts with, the fetch URL following: the
     fingerprint of patchcrawl's code (parsers change, released or not) and the
-    settings that shape a resolution (accepted statuses, canonical style)."""
+    settings that shape a resolution (accepted statuses, canonical style, remap rules)."""
     accept = ",".join(sorted(str(a) for a in settings.accept))
-    return f"{code_fingerprint()}\0{settings.canonical_style}\0{accept}\0"
+    # answers read through --remap are another web's: their resolutions too
+    remap = "\1".join(f"{r.pattern.pattern} {r.replacement}" for r in settings.remap)
+    return f"{code_fingerprint()}\0{settings.canonical_style}\0{accept}\0{remap}\0"
 
 
 # statuses worth remembering: what a later run would find again; never the ones a

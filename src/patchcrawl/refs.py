@@ -35,7 +35,15 @@ _HTTPS_HOSTS = frozenset(
 )
 _PATCHWORK_HOSTS = frozenset({"patchwork.kernel.org", "patches.linaro.org", "patchwork.ozlabs.org"})
 #: Schemes that are real but not fetched over HTTP: kind ``other``, nothing to request.
-_OTHER_SCHEMES = frozenset({"mailto", "ftp", "ftps", "git", "ssh", "irc", "ircs", "news", "tel"})
+_OTHER_SCHEMES = frozenset(
+    {"mailto", "ftp", "ftps", "git", "ssh", "irc", "ircs", "news", "nntp", "tel", "file"}
+    | {"javascript", "data", "about", "sftp", "svn", "smb", "rsync", "magnet", "xmpp"}
+    | {"smtp", "imap", "imaps", "pop", "ldap", "ldaps", "ws", "wss", "telnet", "gopher"}
+)
+#: longer than any server takes (most refuse 8 KiB): not a usable URL
+MAX_URL = 8192
+# control characters, and bytes that were not UTF-8 (kept as surrogate escapes)
+_UNUSABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
 #: lore paths that are not lists (so ``lore.kernel.org/<x>/`` is no message).
 _LORE_NON_LISTS = frozenset({"patchwork", "_", "pub"})
 _LORE_SUFFIXES = frozenset({"T", "t", "raw", "t.mbox.gz", "T.mbox.gz", "#r", "2-a.txt"})
@@ -98,6 +106,24 @@ def _host_problem(host: str) -> str | None:
     return None
 
 
+def _http_typo(scheme: str) -> bool:
+    """``hhttps``, ``tps``, ``htp``, ``http2``: a scheme meant to be http or https."""
+    if "http" in scheme:
+        return True
+    return any(_distance(scheme, w) <= 2 for w in ("http", "https"))
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (short strings: schemes)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
 @lru_cache(maxsize=1 << 16)
 def classify(url: str) -> Ref:
     """Classify a URL as written in a document (never raises; results are cached)."""
@@ -117,10 +143,23 @@ def _classify(url: str) -> Ref:
     if not m:
         return _malformed(url, "no scheme (not an http(s) URL)")
     scheme = m.group(1).lower()
-    if scheme in _OTHER_SCHEMES:
-        return Ref(url=url, kind="other", fetch_url=None, host=None)
     if scheme not in ("http", "https"):
-        return _malformed(url, f"unknown scheme {scheme + ':'!r} (not http or https)")
+        if scheme in _OTHER_SCHEMES or not _http_typo(scheme):
+            # CONTRACT.md: a scheme not for the web is skipped, never an error
+            return Ref(
+                url=url,
+                kind="other",
+                fetch_url=None,
+                host=None,
+                problem=f"{scheme}: is not a web scheme",
+            )
+        return _malformed(url, f"unknown scheme {scheme + ':'!r} (a typo of http or https?)")
+    bad = _UNUSABLE.search(text)
+    if bad is not None:
+        what = "a byte that is not UTF-8" if bad.group(0) >= "\udc80" else "a control character"
+        return _malformed(url, f"URL holds {what} at character {bad.start() + 1}")
+    if len(text) > MAX_URL:
+        return _malformed(url, f"URL is {len(text):,} characters long (at most {MAX_URL:,})")
     if _SPACE.search(text):
         return _malformed(url, "URL contains whitespace")
     um = _URL.match(text)

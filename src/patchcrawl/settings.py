@@ -58,6 +58,15 @@ class RemapRule:
                 )
         return cls(pattern, repl)
 
+    @property
+    def target(self) -> str | None:
+        """The host (``host:port``, lowercase) the replacement names literally, which is
+        the only address the user chose: ``http://127.0.0.1:8080/\\g<1>`` gives
+        ``127.0.0.1:8080``; a replacement whose host comes from the URL (``\\g<1>``) names
+        none, and every host it yields still passes the address guard."""
+        m = _LITERAL_TARGET.match(self.replacement)
+        return m.group(1).lower() if m else None
+
     def apply(self, url: str) -> str | None:
         m = self.pattern.fullmatch(url)
         if m is None:
@@ -70,6 +79,9 @@ class RemapRule:
         return "".join(
             p if i % 2 == 0 else (m.group(_group_ref(p)) or "") for i, p in enumerate(parts)
         )
+
+
+_LITERAL_TARGET = re.compile(r"^https?://([^/?#\\]+)(?:[/?#]|$)", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=64)

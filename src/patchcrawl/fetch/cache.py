@@ -82,6 +82,10 @@ def cache_key(url: str, headers: Mapping[str, str] | None = None) -> str:
     return key
 
 
+def _same(url: str) -> str:
+    return url
+
+
 def cacheable(resp: Response) -> bool:
     """Worth keeping: a real answer that is not transient (no 5xx, no 429, no error)."""
     return (
@@ -191,6 +195,10 @@ class ResponseCache:
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
+        # CONTRACT.md: answers are kept under the URL as sent on the wire (after
+        # --remap), so a run with other rules, or none, never takes another's answers;
+        # the fetcher sets this to its remap rules' rewrite
+        self.wire: Callable[[str], str] = _same
         self._reported = False
         self._rebuilt = False
         self._cache: diskcache.Cache | None = self._open()
@@ -284,7 +292,7 @@ class ResponseCache:
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response | None:
         """The stored answer for ``url`` (any age), ``from_cache=True``; None on a miss."""
-        key = cache_key(url, headers)
+        key = cache_key(self.wire(url), headers)
         value = self._pending.get(key)
         if value is None:
             if self._written is not None and key not in self._written:
@@ -299,12 +307,12 @@ class ResponseCache:
             return None
 
     def put(self, resp: Response, headers: Mapping[str, str] | None = None) -> bool:
-        """Store ``resp`` under its original URL when it is worth keeping."""
+        """Store ``resp`` under the URL it was sent to when it is worth keeping."""
         if not cacheable(resp):
             return False
         if self._cache is None:
             return False
-        self._queue(cache_key(resp.url, headers), _encode(resp))
+        self._queue(cache_key(self.wire(resp.url), headers), _encode(resp))
         return True
 
     def _queue(self, key: str, value: tuple[Any, ...]) -> None:
@@ -412,7 +420,7 @@ class ResponseCache:
     def touch(self, url: str, headers: Mapping[str, str] | None, fetched_at: float) -> None:
         """A 304 confirmed the entry: make it fresh again."""
         self.flush()
-        key = cache_key(url, headers)
+        key = cache_key(self.wire(url), headers)
         value = self._safe(lambda c: c.get(key), None)
         if isinstance(value, tuple) and len(value) == 7:
             fresh = (*value[:5], fetched_at, value[6])
@@ -420,7 +428,7 @@ class ResponseCache:
 
     def delete(self, url: str, headers: Mapping[str, str] | None = None) -> bool:
         self.flush()
-        key = cache_key(url, headers)
+        key = cache_key(self.wire(url), headers)
         return bool(self._safe(lambda c: c.delete(key), False))
 
     def __len__(self) -> int:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import socket
 import ssl
 import time
@@ -40,7 +41,7 @@ from patchcrawl.fetch.politeness import Politeness, parse_retry_after
 from patchcrawl.fetch.remap import RemapTransport
 from patchcrawl.fetch.safety import AddressGuard, RefusedPrivate, ResolveError
 from patchcrawl.models import Hop, Response
-from patchcrawl.settings import Settings
+from patchcrawl.settings import Settings, remap_url
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_STATUSES = frozenset({301, 308})
@@ -191,6 +192,8 @@ class Fetcher:
         s = self.settings
         if self._own_cache and s.cache_dir is not None:
             self.cache = ResponseCache(s.cache_dir)
+        if self.cache is not None and s.remap:
+            self.cache.wire = functools.partial(remap_url, s.remap)
         self._entered = True
         self._pol = Politeness(
             s.host_policy,

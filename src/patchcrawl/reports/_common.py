@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 
@@ -29,6 +30,11 @@ RULE_TEXT: dict[str, str] = {
     "version-mismatch": "The version in the row differs from the linked series' version.",
     "patch-count-mismatch": "The N/M patch count in a link label differs from the series.",
     "date-mismatch": "The row's date is far from the date of the linked message.",
+    "author-email-missing": "The row names the right author without an email; the fix adds it.",
+    "version-unconfirmed": "The row's status names a version newer than its links; not confirmed.",
+    "release-mismatch": "Mainline first has the series in another release than the row says.",
+    "not-in-mainline": "The row says merged, and no commit of the series is in mainline.",
+    "merged-unmarked": "The row says not merged, and mainline has the series.",
 }
 
 
@@ -134,3 +140,16 @@ def summary_line(report: Report) -> str:
 
 def location(f: Finding) -> str:
     return f"{f.line}:{f.column}"
+
+
+_LONE_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text whose strings may hold bytes that were not UTF-8 (a URL or a path
+    read with surrogate escapes): each becomes the escape ``\\udcXX``, which keeps the
+    JSON valid UTF-8 and the byte recoverable (Python's json reads it back as the same
+    surrogate). JSON's structure is ASCII, so they only ever stand inside strings."""
+    if not _LONE_SURROGATE.search(text):
+        return text
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

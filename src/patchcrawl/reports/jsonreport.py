@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from patchcrawl.models import Finding, LinkResult, Metadata, Report, Row
-from patchcrawl.reports._common import by_severity, by_status
+from patchcrawl.reports._common import by_severity, by_status, json_safe
 
 SCHEMA = "patchcrawl.report/1"
 
@@ -185,7 +185,7 @@ def iter_json(report: Report) -> Iterator[str]:
     """
     head = to_dict(dataclasses.replace(report, links=(), findings=(), documents=()))
     del head["links"], head["findings"], head["rows"]
-    text = json.dumps(head, ensure_ascii=False, indent=2)
+    text = json_safe(json.dumps(head, ensure_ascii=False, indent=2))
     assert text.endswith("\n}")
     yield text[:-2]
     items: list[tuple[str, Iterable[dict[str, Any]]]] = [
@@ -198,7 +198,7 @@ def iter_json(report: Report) -> Iterator[str]:
         sep = "\n"
         batch: list[str] = []
         for item in dicts:
-            batch.append(sep + "    " + _ITEM.encode(item))
+            batch.append(sep + "    " + json_safe(_ITEM.encode(item)))
             sep = ",\n"
             if len(batch) >= _BATCH:
                 yield "".join(batch)

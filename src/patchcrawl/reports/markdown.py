@@ -46,7 +46,7 @@ def cell(text: str) -> str:
 
 def link(url: str, text: str | None = None) -> str:
     """``[text](url)`` with the URL made safe for markdown (spaces, parentheses, pipes)."""
-    safe = quote(url, safe=":/?#[]@!$&'*+,;=%~-._")
+    safe = quote(url, safe=":/?#[]@!$&'*+,;=%~-._", errors="surrogateescape")
     safe = safe.replace("(", "%28").replace(")", "%29").replace("[", "%5B").replace("]", "%5D")
     shown = text if text is not None else (url if len(url) <= 80 else url[:77] + "...")
     return f"[{cell(shown)}]({safe})"

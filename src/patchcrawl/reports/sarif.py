@@ -20,7 +20,7 @@ from urllib.parse import quote
 from patchcrawl import PROJECT_URL
 from patchcrawl.baseline import fingerprints
 from patchcrawl.models import DEFAULT_SEVERITY, FINDING_CODES, Finding, Report
-from patchcrawl.reports._common import RULE_TEXT, url_end_columns
+from patchcrawl.reports._common import RULE_TEXT, json_safe, url_end_columns
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -148,4 +148,4 @@ def to_sarif(report: Report) -> dict[str, Any]:
 
 
 def render_sarif(report: Report) -> str:
-    return json.dumps(to_sarif(report), ensure_ascii=False, indent=2) + "\n"
+    return json_safe(json.dumps(to_sarif(report), ensure_ascii=False, indent=2)) + "\n"

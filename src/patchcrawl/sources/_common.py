@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import email.errors
 import email.utils
 import functools
 import re
@@ -30,10 +31,19 @@ class SubjectInfo:
         return self.counter == 0 and not self.counters_inferred
 
 
+# what decoding a header a stranger wrote may raise: an unknown or unusable charset
+# (``=?idna?q?...?=``), broken base64, a malformed address (email.errors.*)
+HEADER_ERRORS = (ValueError, LookupError, TypeError, IndexError, email.errors.MessageError)
+
+
 def decode(text: str) -> str:
-    """RFC 2047 decoding and whitespace folding, only when needed (it is on the hot path)."""
+    """RFC 2047 decoding and whitespace folding, only when needed (it is on the hot path).
+    A header that cannot be decoded is kept as written."""
     if "=?" in text:
-        return clean_header(text)
+        try:
+            return clean_header(text)
+        except HEADER_ERRORS:
+            pass
     return " ".join(text.split())
 
 
@@ -60,7 +70,11 @@ def subject_info(subject: str) -> SubjectInfo:
 
     Cached: the audit asks again for the subjects of the mails each row links.
     """
-    ps = parse_patch_subject(subject)
+    try:
+        ps = parse_patch_subject(subject)
+    except HEADER_ERRORS:
+        # an encoded word liblore cannot decode: read the subject as written
+        ps = parse_patch_subject(subject.replace("=?", "= ?"))
     rfc = False
     prefixes: list[str] = []
     version: int | None = ps.version
@@ -107,9 +121,9 @@ def split_person(text: str) -> tuple[str | None, str | None]:
         return None, None
     name, addr = email.utils.parseaddr(text)
     if "=?" in name:
-        name = clean_header(name)
+        name = decode(name)
     elif not name and not addr and "=?" in text:
-        text = clean_header(text)
+        text = decode(text)
     if not addr and not name:
         return text, None
     if addr and "@" not in addr:
@@ -162,7 +176,10 @@ def iso_date(text: str, *, assume_utc: bool = True) -> str | None:
         if not m:
             return mail_date(text)
         y, mo, da, h, mi, se = (int(g or 0) for g in m.groups())
-        d = dt.datetime(y, mo, da, h, mi, se)
+        try:
+            d = dt.datetime(y, mo, da, h, mi, se)
+        except ValueError:
+            return None  # 2024-13-45: no date at all
     if d.tzinfo is None:
         if not assume_utc:
             return None

@@ -16,7 +16,9 @@ def parse_title(body: bytes, charset: str = "utf-8") -> str | None:
         return None
     try:
         raw = m.group(1).decode(charset, "replace")
-    except LookupError:
+    except (LookupError, UnicodeError, TypeError):
+        # an unknown charset, or one that is no text encoding for a page (idna,
+        # punycode, undefined: they refuse "replace" or every byte)
         raw = m.group(1).decode("utf-8", "replace")
     return " ".join(html.unescape(raw).split()) or None
 

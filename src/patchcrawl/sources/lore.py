@@ -23,7 +23,6 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
 from patchcrawl._liblore import (
-    clean_header,
     get_clean_msgid,
     msg_get_author,
     msg_get_date,
@@ -32,6 +31,7 @@ from patchcrawl._liblore import (
 )
 from patchcrawl.models import Metadata
 from patchcrawl.sources._common import (
+    HEADER_ERRORS,
     decode,
     inbody_from,
     mail_date,
@@ -68,8 +68,9 @@ class LoreLocation:
 
 
 def quote_msgid(msgid: str) -> str:
-    """Message-ids never hold a raw ``/``; ``@`` stays readable."""
-    return quote(msgid, safe="@!$&'()*+,;=:~-._")
+    """Message-ids never hold a raw ``/``; ``@`` stays readable (a byte that was not
+    UTF-8, kept as a surrogate escape, is quoted as that byte)."""
+    return quote(msgid, safe="@!$&'()*+,;=:~-._", errors="surrogateescape")
 
 
 def canonical_url(msgid: str, style: str = "all", list_name: str | None = None) -> str:
@@ -227,9 +228,21 @@ def parse_message_page(body: bytes | str) -> MessageHeaders | None:
 
 
 def parse_raw(body: bytes) -> MessageHeaders | None:
-    """Headers from ``<msgid>/raw`` (mboxrd: the first line is ``From mboxrd@z ...``)."""
+    """Headers from ``<msgid>/raw`` (mboxrd: the first line is ``From mboxrd@z ...``).
+
+    Read with liblore; a mail whose headers liblore cannot take (an encoded word in an
+    unusable charset, broken base64, an address the parser rejects) is read again with
+    the plain header reader of the message page, so one odd header costs only itself.
+    """
     if body.startswith(b"From "):
         body = body.split(b"\n", 1)[1] if b"\n" in body else b""
+    try:
+        return _raw_with_liblore(body)
+    except HEADER_ERRORS:
+        return _raw_plain(body.decode("utf-8", "replace"))
+
+
+def _raw_with_liblore(body: bytes) -> MessageHeaders | None:
     msg = parse_message(body)
     subject = msg.get("Subject")
     if subject is None and msg.get("Message-ID") is None:
@@ -241,7 +254,7 @@ def parse_raw(body: bytes) -> MessageHeaders | None:
         when = when.replace(tzinfo=dt.UTC)
     date = when.isoformat() if when is not None else None
     return MessageHeaders(
-        subject=clean_header(str(subject or "")),
+        subject=decode(str(subject or "")),
         from_name=name or None,
         from_email=addr if addr and addr != "missing@address.local" else None,
         date=date,
@@ -249,6 +262,26 @@ def parse_raw(body: bytes) -> MessageHeaders | None:
         in_reply_to=get_clean_msgid(msg, "In-Reply-To"),
         inbody_name=(inbody[0] or None) if inbody else None,
         inbody_email=inbody[1] if inbody else None,
+    )
+
+
+def _raw_plain(text: str) -> MessageHeaders | None:
+    h = _headers(text)
+    mid = _ANGLE.search(h.get("message-id", ""))
+    if "subject" not in h and mid is None:
+        return None
+    name, addr = split_person(h.get("from", ""))
+    irt = _ANGLE.search(h.get("in-reply-to", ""))
+    in_name, in_addr = inbody_from(_body(text))
+    return MessageHeaders(
+        subject=decode(h.get("subject", "")),
+        from_name=name,
+        from_email=addr,
+        date=mail_date(h["date"]) if "date" in h else None,
+        msgid=mid.group(1) if mid else None,
+        in_reply_to=irt.group(1) if irt else None,
+        inbody_name=in_name,
+        inbody_email=in_addr,
     )
 
 

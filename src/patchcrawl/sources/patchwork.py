@@ -210,16 +210,41 @@ def load_json(body: bytes) -> Any:
         return None
 
 
+def _text(value: Any) -> str:
+    """A JSON field that should be a string: '' for anything else (the API is a stranger's)."""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def number(value: Any) -> int | None:
+    """A JSON field that should be a count or version: None unless it is one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value < 1_000_000 else None
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 7:
+        return int(value)
+    return None
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def first(value: Any) -> dict[str, Any]:
+    """The first object of a JSON list (``series``), {} when there is none."""
+    return _object(value[0]) if isinstance(value, list) and value else {}
+
+
 def api_item_metadata(item: dict[str, Any], *, canonical: str | None) -> Metadata:
-    """Metadata from ``/api/1.2/patches/<id>/`` or ``/covers/<id>/`` JSON."""
-    name = str(item.get("name") or "")
+    """Metadata from ``/api/1.2/patches/<id>/`` or ``/covers/<id>/`` JSON; a field of
+    the wrong type is a field the API did not give."""
+    name = _text(item.get("name"))
     si = subject_info(name_to_subject(name))
-    series = item.get("series") or []
-    version = si.version
-    if series and isinstance(series[0], dict) and series[0].get("version"):
-        version = int(series[0]["version"])
-    sub = item.get("submitter") or {}
-    msgid = str(item.get("msgid") or "").strip().strip("<>") or None
+    version = number(first(item.get("series")).get("version")) or si.version
+    sub = _object(item.get("submitter"))
+    msgid = _text(item.get("msgid")).strip("<>") or None
+    date = _text(item.get("date"))
+    web_url = _text(item.get("web_url")) or None
     return Metadata(
         source="patchwork",
         title=si.title,
@@ -228,39 +253,39 @@ def api_item_metadata(item: dict[str, Any], *, canonical: str | None) -> Metadat
         counter=si.counter,
         total=si.total,
         prefixes=si.prefixes,
-        author_name=sub.get("name") or None,
-        author_email=sub.get("email") or None,
-        date=iso_date(str(item.get("date") or "")) if item.get("date") else None,
+        author_name=_text(sub.get("name")) or None,
+        author_email=_text(sub.get("email")) or None,
+        date=iso_date(date) if date else None,
         msgid=msgid,
         rfc=si.rfc,
         # patchwork's series version is its own reading of the subject: 1 when it says none
         version_inferred=si.version_inferred and version == 1,
-        canonical_url=canonical or item.get("web_url"),
+        canonical_url=canonical or web_url,
     )
 
 
 def api_series_metadata(series: dict[str, Any], *, canonical: str | None) -> Metadata:
-    cover = series.get("cover_letter") or None
-    cover_name = str(cover.get("name") or "") if isinstance(cover, dict) else ""
+    cover = _object(series.get("cover_letter"))
+    cover_name = _text(cover.get("name"))
     si = subject_info(name_to_subject(cover_name)) if cover_name else None
-    sub = series.get("submitter") or {}
-    cover_msgid = (
-        str(cover.get("msgid") or "").strip("<>") or None if isinstance(cover, dict) else None
-    )
+    sub = _object(series.get("submitter"))
+    cover_msgid = _text(cover.get("msgid")).strip("<>") or None
+    version = number(series.get("version"))
+    date = _text(series.get("date"))
     return Metadata(
         source="patchwork",
-        title=si.title if si else (series.get("name") or None),
-        subject=cover_name or series.get("name") or None,
-        version=int(series["version"]) if series.get("version") else None,
+        title=si.title if si else (_text(series.get("name")) or None),
+        subject=cover_name or _text(series.get("name")) or None,
+        version=version,
         counter=0 if cover_msgid else None,
-        total=int(series["total"]) if series.get("total") else None,
+        total=number(series.get("total")),
         prefixes=si.prefixes if si else (),
-        author_name=sub.get("name") or None,
-        author_email=sub.get("email") or None,
-        date=iso_date(str(series.get("date") or "")) if series.get("date") else None,
+        author_name=_text(sub.get("name")) or None,
+        author_email=_text(sub.get("email")) or None,
+        date=iso_date(date) if date else None,
         msgid=cover_msgid,
         rfc=si.rfc if si else False,
-        version_inferred=(si is None or si.version_inferred) and series.get("version") in (1, "1"),
+        version_inferred=(si is None or si.version_inferred) and version == 1,
         cover_msgid=cover_msgid,
         canonical_url=canonical,
     )

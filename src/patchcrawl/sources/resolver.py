@@ -61,6 +61,20 @@ def _same_place(a: str, b: str) -> bool:
     )
 
 
+# CONTRACT.md: nothing is sent for a skipped link, and a refused private address is
+# skipped (the guard said no), never unreachable: it never counts toward exit 3
+_ERROR_STATUS: dict[str, LinkStatus] = {
+    "offline-miss": "not-checked",
+    "refused-private": "skipped",
+}
+
+
+def _why(exc: Exception) -> str:
+    """One line for a parser's failure: the exception's kind and the start of its text."""
+    text = " ".join(str(exc).split())[:120]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def moved_by(resp: Response) -> bool:
     """Did a permanent redirect that is more than a slash or a scheme change lead here?"""
     return any(
@@ -130,7 +144,7 @@ class Resolver:
             "from_cache": resp.from_cache,
         }
         if resp.error is not None:
-            status: LinkStatus = "not-checked" if resp.error == "offline-miss" else "unreachable"
+            status: LinkStatus = _ERROR_STATUS.get(resp.error, "unreachable")
             return Resolution(status=status, detail=resp.detail or resp.error, **base)
         wall = challenge.detect(resp)
         if wall is not None:
@@ -144,7 +158,12 @@ class Resolver:
                 return Resolution(status="unreachable", detail=f"HTTP {code}", **base)
             if 400 <= code < 500:
                 return Resolution(status="dead", detail=f"HTTP {code}", **base)
-        out = await self._read(ref, resp)
+        try:
+            out = await self._read(ref, resp)
+        except Exception as exc:  # what a page says never ends the run
+            # CONTRACT.md: a page no parser can read is that link's problem alone; it
+            # answered, so it is alive, and nothing is known of what it says
+            return Resolution(status="ok", detail=f"page unreadable: {_why(exc)}", **base)
         if out.final_url and out.final_url != resp.final_url:
             base["redirects"] = (*hops, resp.final_url) if resp.redirects else hops
             base["final_url"] = out.final_url
@@ -342,9 +361,9 @@ class Resolver:
             author_name=meta.author_name or from_api.author_name,
             msgid=meta.msgid or from_api.msgid,
         )
-        series = item.get("series") or []
-        if need_series and series and isinstance(series[0], dict) and series[0].get("id"):
-            s = await self._api(f"{api}/series/{series[0]['id']}/")
+        series_id = patchwork.number(patchwork.first(item.get("series")).get("id"))
+        if need_series and series_id is not None:
+            s = await self._api(f"{api}/series/{series_id}/")
             if isinstance(s, dict):
                 meta = patchwork.merge_series(
                     meta, patchwork.api_series_metadata(s, canonical=None)

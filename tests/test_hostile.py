@@ -1,0 +1,242 @@
+"""Nothing a stranger writes can stop, blow up or mislead a run.
+
+Documents and the pages they link are written by anyone, and CI runs patchcrawl on
+pull requests.  Each case here is a hostile page, header, document or cache, served
+by the project's own web on 127.0.0.1 (or planted on disk), and each test checks
+what a run does with it: never exit 4, never a traceback, never a dead link that is
+alive, never a request where none may go.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli_helpers import Run, run_cli, verify_argv
+from tests.kernelweb.http import WebResponse
+from tests.kernelweb.server import KernelWeb
+
+HEAD = (
+    "| 时间  | 作者 | 特性 | 描述 | 是否合入主线 | 链接 |\n"
+    "|:----:|:----:|:---:|:----:|:---------:|:----:|\n"
+)
+
+
+@pytest.fixture
+def web() -> Iterator[KernelWeb]:
+    with KernelWeb() as w:
+        yield w
+
+
+def document(tmp_path: Path, *urls: str, name: str = "t.md") -> Path:
+    rows = "".join(
+        f"| 2024/01/02 | A B <a@b.org> | [feature {i}]({u}) | d | v1 ☐ | [LORE v1,0/2]({u}) |\n"
+        for i, u in enumerate(urls)
+    )
+    p = tmp_path / name
+    p.write_text("# t\n\n" + HEAD + rows, encoding="utf-8")
+    return p
+
+
+def verify(web: KernelWeb, path: Path, cache: Path, *extra: str) -> tuple[Run, dict[str, Any]]:
+    run = run_cli(
+        verify_argv(path, web.remap_rule(), cache, "--retries", "0", "--timeout", "5", *extra)
+    )
+    run.assert_clean()
+    data = run.json()
+    assert isinstance(data, dict)
+    return run, data
+
+
+def link(report: dict[str, Any], url: str) -> dict[str, Any]:
+    return next(x for x in report["links"] if x["url"] == url)
+
+
+# ---------------------------------------------------------------- 1. pages no parser can read
+
+HOSTILE_PAGES: dict[str, tuple[str, WebResponse]] = {
+    "charset-idna": (
+        "https://example.org/idna",
+        WebResponse(200, {"content-type": "text/html; charset=idna"}, b"<title>x</title>"),
+    ),
+    "charset-undefined": (
+        "https://example.org/undefined",
+        WebResponse(200, {"content-type": "text/html; charset=undefined"}, b"<title>x</title>"),
+    ),
+    "charset-punycode": (
+        "https://example.org/punycode",
+        WebResponse(200, {"content-type": "text/html; charset=punycode"}, b"<title>\xff</title>"),
+    ),
+    "meta-charset-idna": (
+        "https://example.org/meta",
+        WebResponse(
+            200,
+            {"content-type": "text/html"},
+            b'<meta charset="idna"><title>\xe4\xf6</title>',
+        ),
+    ),
+    "lore-encoded-word-idna": (
+        "https://lore.kernel.org/all/idna@example.org/",
+        WebResponse(
+            200,
+            {"content-type": "text/html; charset=UTF-8"},
+            b"<html><head><title>x</title></head><body><pre id=b>"
+            b"From: =?idna?q?xn--ls8h?= &lt;a@b.org&gt;\n"
+            b'Subject: <a href="#r" id=t>=?idna?q?=FF=FE?= [PATCH 0/2] x</a>\n'
+            b"Date: Tue, 2 Jan 2024 10:00:00 +0000\n"
+            b"Message-ID: &lt;idna@example.org&gt; (<a href=raw>raw</a>)\n\nbody</pre>",
+        ),
+    ),
+    "lore-raw-encoded-word": (
+        "https://lore.kernel.org/all/raw@example.org/raw",
+        WebResponse(
+            200,
+            {"content-type": "text/plain"},
+            b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
+            b"From: =?idna?q?xn--ls8h?= <a@b.org>\n"
+            b"Subject: =?punycode?q?=FF?= [PATCH 0/2] x\n"
+            b"Date: Tue, 45 Foo 2024 99:99:99 +9999\n"
+            b"Message-ID: <raw@example.org>\n\nbody\n",
+        ),
+    ),
+    "cgit-bad-date": (
+        "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=abc",
+        WebResponse(
+            200,
+            {"content-type": "text/html"},
+            b"<table class='commit-info'><tr><th>author</th><td>A B &lt;a@b.org&gt;</td>"
+            b"<td class='right'>2024-13-45 99:61:00 +0000</td></tr></table>"
+            b"<div class='commit-subject'>x</div>",
+        ),
+    ),
+    "patchwork-api-wrong-types": (
+        "https://patchwork.kernel.org/api/1.2/patches/?msgid=pw@example.org",
+        WebResponse(
+            200,
+            {"content-type": "application/json"},
+            json.dumps(
+                [
+                    {
+                        "id": "x",
+                        "name": 7,
+                        "submitter": "nobody",
+                        "series": [{"version": "three", "id": None}],
+                        "date": ["2024"],
+                        "msgid": 5,
+                    }
+                ]
+            ).encode(),
+        ),
+    ),
+    "patchwork-api-deep": (
+        "https://patchwork.kernel.org/api/1.2/covers/?msgid=deep@example.org",
+        WebResponse(200, {"content-type": "application/json"}, b"[" * 100_000 + b"]" * 100_000),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_PAGES))
+def test_a_page_no_parser_can_read_never_ends_the_run(
+    web: KernelWeb, tmp_path: Path, case: str
+) -> None:
+    url, answer = HOSTILE_PAGES[case]
+    web.route(url, answer)
+    # the patchwork pages lead to the API; the lore raw page is asked for by its message
+    page_url = {
+        "patchwork-api-wrong-types": "https://patchwork.kernel.org/project/linux-mm/patch/pw@example.org/",
+        "patchwork-api-deep": "https://patchwork.kernel.org/project/linux-mm/cover/deep@example.org/",
+        "lore-raw-encoded-word": "https://lore.kernel.org/all/raw@example.org/",
+    }.get(case, url)
+    if case.startswith("patchwork"):
+        msgid = page_url.rstrip("/").rsplit("/", 1)[1]
+        web.page(
+            page_url,
+            "<html><head><title>x - Patchwork</title></head><body><h1>x</h1>"
+            f'<table id="patch-meta"><tr><th>Message ID</th><td>{msgid}</td></tr></table>'
+            "</body></html>",
+        )
+    if case == "lore-raw-encoded-word":
+        web.page(
+            page_url, "<html><head><title>cut</title></head><body><pre>Nothing</pre></body></html>"
+        )
+    path = document(tmp_path, page_url, "https://lwn.net/Articles/1/")
+    web.page("https://lwn.net/Articles/1/", "<title>fine [LWN.net]</title>")
+    for offline in (False, True):  # the cached page must not fail a later run either
+        run, rep = verify(web, path, tmp_path / "cache", *(["--offline"] if offline else []))
+        x = link(rep, page_url)
+        assert x["status"] in ("ok", "unreachable"), x
+        assert link(rep, "https://lwn.net/Articles/1/")["status"] == "ok"  # the run went on
+        assert run.code in (0, 1)
+        if not offline:  # the hostile answer was really asked for and read
+            assert any(url.split("://", 1)[1] in r.url for r in web.log), [r.url for r in web.log]
+
+
+# ---------------------------------------------------------------- 2. the address guard and --remap
+
+
+@pytest.fixture
+def internal() -> Iterator[KernelWeb]:
+    """A service on this machine that no document may make patchcrawl reach."""
+    with KernelWeb() as w:
+        w.page("http://x/internal-admin", "<title>SECRET-ADMIN</title>")
+        yield w
+
+
+def plain_verify(path: Path, cache: Path, *remaps: str) -> tuple[Run, dict[str, Any]]:
+    argv = ["verify", str(path), "--cache-dir", str(cache), "--format", "json", "--no-progress"]
+    for r in remaps:
+        argv += ["--remap", r]
+    run = run_cli([*argv, "--host-interval", "0", "--retries", "0", "--timeout", "5"])
+    run.assert_clean()
+    return run, run.json()
+
+
+def test_a_remap_that_keeps_the_host_does_not_turn_the_guard_off(
+    internal: KernelWeb, tmp_path: Path
+) -> None:
+    url = f"http://127.0.0.1:{internal.port}/x/internal-admin?utm=1"
+    path = document(tmp_path, url)
+    _run, rep = plain_verify(path, tmp_path / "c", r"^(https?://[^?#]*)\?.*$ $1")
+    x = link(rep, url)
+    assert x["status"] == "skipped" and x["detail"]
+    assert internal.count == 0  # nothing was sent
+    assert "SECRET" not in json.dumps(rep)
+
+
+def test_a_redirect_from_the_remapped_host_to_an_internal_address_is_refused(
+    web: KernelWeb, internal: KernelWeb, tmp_path: Path
+) -> None:
+    secret = f"http://127.0.0.1:{internal.port}/x/internal-admin?token=1"
+    web.redirect("https://lore.kernel.org/all/m@x/", secret)
+    path = document(tmp_path, "https://lore.kernel.org/all/m@x/")
+    lore_only = rf"^https://lore\.kernel\.org/(.*)$ {web.base_url}/lore.kernel.org/$1"
+    keep_host = r"^(https?://[^?#]*)\?.*$ $1"
+    _run, rep = plain_verify(path, tmp_path / "c", lore_only, keep_host)
+    assert web.count >= 1  # the user's own server was asked
+    assert internal.count == 0  # its redirect to an internal address was not followed
+    assert "SECRET" not in json.dumps(rep)
+
+
+# ---------------------------------------------------------------- 3. the cache across remaps
+
+
+def test_answers_through_a_remap_are_never_taken_by_a_plain_run(
+    web: KernelWeb, tmp_path: Path
+) -> None:
+    web.page("https://lwn.net/Articles/7/", "<title>alive [LWN.net]</title>")
+    path = document(tmp_path, "https://lwn.net/Articles/7/")
+    cache = tmp_path / "c"
+    verify(web, path, cache)  # filled through the test web
+    # the same URL, now with no remap and offline: the remapped answer is not its answer
+    run = run_cli(["verify", str(path), "--cache-dir", str(cache), "--format", "json", "--offline"])
+    run.assert_clean()
+    x = link(run.json(), "https://lwn.net/Articles/7/")
+    assert x["status"] == "not-checked", x
+    # and the remapped run still finds its own answers
+    web.clear_log()
+    _run, rep = verify(web, path, cache, "--offline")
+    assert link(rep, "https://lwn.net/Articles/7/")["status"] == "ok" and web.count == 0
