@@ -240,3 +240,179 @@ def test_answers_through_a_remap_are_never_taken_by_a_plain_run(
     web.clear_log()
     _run, rep = verify(web, path, cache, "--offline")
     assert link(rep, "https://lwn.net/Articles/7/")["status"] == "ok" and web.count == 0
+
+
+# ---------------------------------------------------------------- 4. memory: bombs and huge inputs
+
+BOMB = Path(__file__).parent / "data" / "bombs" / "gzip-gzip-1GiB.bin"  # 1,827 bytes
+
+
+def _gzip(data: bytes) -> bytes:
+    import gzip
+
+    return gzip.compress(data)
+
+
+def test_the_decoder_holds_the_cap_inside_every_layer() -> None:
+    import tracemalloc
+    import zlib
+
+    from patchcrawl.fetch.decode import STEP, BodyTooLarge, BoundedDecoder
+
+    bomb = BOMB.read_bytes()
+    single = zlib.decompress(bomb, 16 + zlib.MAX_WBITS)  # one layer off: 1 GiB in ~1 MB
+    for body, encoding in ((bomb, "gzip, gzip"), (single, "gzip")):
+        tracemalloc.start()
+        decoder = BoundedDecoder(encoding, 10 * 1024 * 1024)
+        with pytest.raises(BodyTooLarge):
+            for i in range(0, len(body), 65536):  # as it comes off the wire
+                decoder.feed(body[i : i + 65536])
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert decoder.size <= 10 * 1024 * 1024 + STEP
+        assert peak < 3 * 10 * 1024 * 1024, peak  # the cap, a copy, a few steps; not 1 GiB
+
+
+def test_the_decoder_reads_what_servers_send() -> None:
+    import zlib
+
+    from patchcrawl.fetch.decode import BoundedDecoder, DecodeError
+
+    text = b"<title>x</title>" * 1000
+
+    def decode(body: bytes, encoding: str | None) -> bytes:
+        d = BoundedDecoder(encoding, 1 << 20)
+        d.feed(body)
+        return d.finish()
+
+    raw_deflate = zlib.compressobj(wbits=-15)
+    raw = raw_deflate.compress(text) + raw_deflate.flush()
+    assert decode(text, None) == decode(text, "identity") == text
+    assert decode(_gzip(text), "gzip") == decode(_gzip(text), "x-gzip") == text
+    assert decode(zlib.compress(text), "deflate") == text
+    assert decode(raw, "deflate") == text  # deflate without its zlib wrapper
+    assert decode(_gzip(text[:5000]) + _gzip(text[5000:]), "gzip") == text  # two members
+    assert decode(zlib.compress(_gzip(text)), "gzip, deflate") == text
+    for bad, enc in ((b"not gzip at all", "gzip"), (text, "br"), (_gzip(text)[:40], "gzip")):
+        with pytest.raises(DecodeError):
+            decode(bad, enc)
+
+
+def test_a_gzip_bomb_makes_its_link_unreachable_and_the_run_goes_on(
+    web: KernelWeb, tmp_path: Path
+) -> None:
+    web.route(
+        "https://lwn.net/Articles/666/",
+        WebResponse(
+            200, {"content-type": "text/html", "content-encoding": "gzip, gzip"}, BOMB.read_bytes()
+        ),
+    )
+    web.page("https://lwn.net/Articles/1/", "<title>fine [LWN.net]</title>")
+    path = document(tmp_path, "https://lwn.net/Articles/666/", "https://lwn.net/Articles/1/")
+    _run, rep = verify(web, path, tmp_path / "c")
+    bomb = link(rep, "https://lwn.net/Articles/666/")
+    assert bomb["status"] == "unreachable" and "larger than" in bomb["detail"]
+    assert link(rep, "https://lwn.net/Articles/1/")["status"] == "ok"
+
+
+def test_documents_over_the_documented_size_are_refused_with_a_message(tmp_path: Path) -> None:
+    from patchcrawl.tables import MAX_DOCUMENT, MAX_LINKS
+
+    big = tmp_path / "big.md"
+    big.write_bytes(b"x" * (MAX_DOCUMENT + 1))
+    many = tmp_path / "many.md"
+    many.write_bytes(b"http://a.bc/\n" * (MAX_LINKS + 1))
+    for p, words in ((big, "larger than 16 MiB"), (many, "links a document")):
+        for cmd in ("scan", "verify"):
+            r = run_cli(
+                [cmd, str(p), "--format", "json", *(["--offline"] if cmd == "verify" else [])]
+            )
+            r.assert_clean()
+            assert r.code == 2 and str(p) in r.err and words in r.err, r.err
+
+
+# ---------------------------------------------------------------- 5. bytes and schemes
+
+
+def test_unusable_urls_are_malformed_and_other_schemes_skipped(
+    web: KernelWeb, tmp_path: Path
+) -> None:
+    bad = [
+        "https://lwn.net/a\x00b/",
+        "https://lwn.net/" + "a" * 100_000,
+        "hhttps://lwn.net/Articles/1/",
+        "tps://lwn.net/Articles/1/",
+    ]
+    skipped = ["mailto:a@b.org", "file:///etc/passwd", "javascript:alert(1)", "data:text/html,x"]
+    web.page("https://lwn.net/Articles/1/", "<title>fine [LWN.net]</title>")
+    p = tmp_path / "t.md"
+    body = "".join(f"<{u}>\n\n" for u in bad * 3) + "".join(f"[x]({u})\n\n" for u in skipped)
+    raw = body.encode() + b"<https://lwn.net/\xff\xfe/>\n\n<https://lwn.net/Articles/1/>\n"
+    p.write_bytes(raw)
+    web.clear_log()
+    for fmt in ("json", "sarif", "markdown", "junit", "github", "terminal"):
+        run = run_cli(verify_argv(p, web.remap_rule(), tmp_path / "c", "--format", fmt))
+        run.assert_clean()
+        assert run.code == 1, (fmt, run.err)  # malformed URLs are errors; never exit 3 or 4
+        if fmt in ("json", "sarif"):
+            json.loads(run.out.decode("utf-8"))  # valid UTF-8 JSON
+    web.clear_log()
+    rep = run_cli(verify_argv(p, web.remap_rule(), tmp_path / "fresh")).json()
+    status = {x["url"]: x["status"] for x in rep["links"]}
+    assert all(status[u] == "malformed" for u in bad)
+    assert all(status[u] == "skipped" for u in skipped)
+    assert status["https://lwn.net/Articles/1/"] == "ok"
+    assert [x["status"] for x in rep["links"] if "\udcff" in x["url"]] == ["malformed"]
+    # nothing was sent for any of the others, and nothing is counted as sent
+    assert rep["summary"]["requests"] == 1 and web.count == 1
+
+
+# ---------------------------------------------------------------- 9. exits, details, counts
+
+
+def test_a_dozen_refused_addresses_are_skipped_not_sent_and_never_exit_3(
+    internal: KernelWeb, tmp_path: Path
+) -> None:
+    urls = [f"http://127.0.0.1:{internal.port}/x/internal-admin?n={i}" for i in range(12)]
+    urls += [f"http://10.0.0.{i}/" for i in range(1, 4)] + ["http://169.254.169.254/latest/"]
+    p = tmp_path / "t.md"
+    p.write_text("".join(f"<{u}>\n\n" for u in urls), encoding="utf-8")
+    run, rep = plain_verify(p, tmp_path / "c")
+    assert run.code == 0, run.err
+    assert {x["status"] for x in rep["links"]} == {"skipped"}
+    assert rep["summary"]["requests"] == 0 and internal.count == 0
+    assert rep["findings"] == []
+
+
+def test_details_name_the_original_address_not_the_remapped_one(tmp_path: Path) -> None:
+    from tests.cli_helpers import closed_port
+
+    port = closed_port()
+    p = document(tmp_path, "https://lwn.net/Articles/5/")
+    remap = rf"^https?://([^/?#]+)(.*)$ http://127.0.0.1:{port}/$1$2"
+    run = run_cli(
+        [
+            *("verify", str(p), "--remap", remap, "--cache-dir", str(tmp_path / "c")),
+            *("--format", "json", "--retries", "0", "--timeout", "2", "--no-progress"),
+        ]
+    )
+    run.assert_clean()
+    text = json.dumps(run.json())
+    assert f"127.0.0.1:{port}" not in text  # reports keep original URLs
+
+
+def test_debug_keeps_exit_4_and_adds_the_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from patchcrawl import pipeline
+
+    def boom(*_a: object, **_k: object) -> None:
+        raise RuntimeError("a planted bug")
+
+    monkeypatch.setattr(pipeline, "run_scan", boom)
+    p = tmp_path / "t.md"
+    p.write_text("# t\n", encoding="utf-8")
+    plain = run_cli(["scan", str(p)])
+    assert plain.code == 4 and "Traceback" not in plain.err and "a planted bug" in plain.err
+    debug = run_cli(["scan", str(p)], env={"PATCHCRAWL_DEBUG": "1"})
+    assert debug.code == 4 and "Traceback" in debug.err and "a planted bug" in debug.err

@@ -366,7 +366,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(0)
     except Exception as exc:  # an internal bug: say so plainly, traceback only on request
         if os.environ.get("PATCHCRAWL_DEBUG"):
-            raise
+            # the traceback, and still exit 4 (re-raising would leave Python's 1)
+            import traceback
+
+            click.echo(traceback.format_exc(), err=True, nl=False)
+            sys.exit(EXIT_INTERNAL)
         click.echo(
             f"patchcrawl: internal error: {type(exc).__name__}: {exc} "
             "(run with PATCHCRAWL_DEBUG=1 for the traceback, and please report it)",

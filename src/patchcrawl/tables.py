@@ -1070,15 +1070,35 @@ def scan_steps(path: str, raw: bytes) -> Generator[None, None, Document]:
     return scanner.document()
 
 
+#: the largest document patchcrawl reads (the largest of the corpus is 1.3 MB): a run
+#: keeps every link of its documents, about 1 kB each, so size is memory
+MAX_DOCUMENT = 16 * 1024 * 1024
+#: the most links one document may hold (``://`` counted before it is scanned)
+MAX_LINKS = 200_000
+
+
 def read_file(path: str) -> bytes:
-    """The bytes of ``path`` (raises UsageError naming the file when unreadable)."""
+    """The bytes of ``path``; raises UsageError naming the file when it is unreadable,
+    larger than :data:`MAX_DOCUMENT` or holds more than :data:`MAX_LINKS` links."""
     try:
         with open(path, "rb") as fh:
-            return fh.read()
+            raw = fh.read(MAX_DOCUMENT + 1)
     except IsADirectoryError:
         raise UsageError(f"{path}: is a directory, not a markdown file") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_DOCUMENT:
+        raise UsageError(
+            f"{path}: larger than {MAX_DOCUMENT // (1024 * 1024)} MiB; patchcrawl reads "
+            "documents up to that size (split it)"
+        )
+    links = raw.count(b"://")
+    if links > MAX_LINKS:
+        raise UsageError(
+            f"{path}: about {links:,} links; patchcrawl checks at most {MAX_LINKS:,} "
+            "links a document (split it)"
+        )
+    return raw
 
 
 def scan_file(path: str) -> Document:

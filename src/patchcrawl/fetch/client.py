@@ -11,7 +11,7 @@ with redirects followed by hand, each request retried on transient trouble and
 each taking its host's politeness slot.  ``get`` never raises for network
 trouble: it answers a :class:`~patchcrawl.models.Response` whose ``error`` names
 what went wrong (``timeout``, ``connect``, ``dns``, ``tls``, ``reset``,
-``too-many-redirects``, ``redirect-loop``, ``body-too-large``,
+``too-many-redirects``, ``redirect-loop``, ``body-too-large``, ``decode``,
 ``refused-private``, ``scheme``, ``offline-miss``, ``network-down``).
 
 Everything the caller sees is in the *original* URL space; only the transport
@@ -37,6 +37,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_result, wait_expone
 from patchcrawl import USER_AGENT
 from patchcrawl.fetch._httpx import httpx
 from patchcrawl.fetch.cache import ResponseCache, cache_key, cacheable, normalize_url
+from patchcrawl.fetch.decode import BodyTooLarge, BoundedDecoder, DecodeError
 from patchcrawl.fetch.politeness import Politeness, parse_retry_after
 from patchcrawl.fetch.remap import RemapTransport
 from patchcrawl.fetch.safety import AddressGuard, RefusedPrivate, ResolveError
@@ -592,6 +593,7 @@ class Fetcher:
         except httpx.TimeoutException as exc:
             out = _Outcome(error="timeout", detail=f"{type(exc).__name__}: {exc}")
         except RefusedPrivate as exc:
+            self.stats.requests -= 1  # the guard said no: nothing went on the wire
             out = _Outcome(error="refused-private", detail=str(exc))
         except ResolveError as exc:
             out = _Outcome(error="dns", detail=str(exc), host_failed=True)
@@ -613,8 +615,20 @@ class Fetcher:
         except (httpx.HTTPError, OSError) as exc:
             kind = _classify_connect(exc)
             out = _Outcome(error=kind, detail=str(exc) or type(exc).__name__)
+        if out.detail and wire.rewrite(url) != url:
+            out.detail = self._original_space(out.detail, url, wire.rewrite(url))
         self._emit("response", url, out.status, out.error)
         return out
+
+    @staticmethod
+    def _original_space(detail: str, url: str, sent: str) -> str:
+        """``detail`` with the remapped address put back as the original: reports keep
+        original URLs (CONTRACT.md), and a test server's address means nothing there."""
+        detail = detail.replace(sent, url)
+        orig, remapped = urlsplit(url), urlsplit(sent)
+        if remapped.netloc and orig.netloc:
+            detail = detail.replace(remapped.netloc, orig.netloc)
+        return detail
 
     def _traced(self, host: str) -> dict[str, Any]:
         """Request extensions: the timeouts, and a trace hook (httpcore's, which the
@@ -637,15 +651,18 @@ class Fetcher:
         if status in RETRY_STATUSES:
             out.retry_after = parse_retry_after(resp.headers.get("retry-after"))
         length = resp.headers.get("content-length")
-        encoded = resp.headers.get("content-encoding", "identity").lower() not in ("", "identity")
+        encoding = resp.headers.get("content-encoding")
+        encoded = (encoding or "identity").lower() not in ("", "identity")
         if length and length.isdigit() and int(length) > cap and not encoded:
             return _Outcome(error="body-too-large", detail=f"Content-Length {length} > {cap}")
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in resp.aiter_bytes():
-            size += len(chunk)
-            if size > cap:
-                return _Outcome(error="body-too-large", detail=f"body larger than {cap} bytes")
-            chunks.append(chunk)
-        out.body = b"".join(chunks)
+        # decoded here, not by httpx: under the cap at every step of every layer
+        try:
+            decoder = BoundedDecoder(encoding, cap)
+            async for chunk in resp.aiter_raw():
+                decoder.feed(chunk)
+            out.body = decoder.finish()
+        except BodyTooLarge as exc:
+            return _Outcome(error="body-too-large", detail=str(exc))
+        except DecodeError as exc:
+            return _Outcome(error="decode", detail=f"the body could not be decoded: {exc}")
         return out
