@@ -416,3 +416,93 @@ def test_debug_keeps_exit_4_and_adds_the_traceback(
     assert plain.code == 4 and "Traceback" not in plain.err and "a planted bug" in plain.err
     debug = run_cli(["scan", str(p)], env={"PATCHCRAWL_DEBUG": "1"})
     assert debug.code == 4 and "Traceback" in debug.err and "a planted bug" in debug.err
+
+
+# ---------------------------------------------------------------- 6. the cache itself
+
+
+def _filled(web: KernelWeb, tmp_path: Path) -> tuple[Path, Path, dict[str, Any]]:
+    web.page("https://lwn.net/Articles/8/", "<title>alive [LWN.net]</title>")
+    path = document(tmp_path, "https://lwn.net/Articles/8/")
+    cache = tmp_path / "c"
+    _run, rep = verify(web, path, cache)
+    return path, cache, rep
+
+
+def test_a_cache_damaged_inside_is_set_aside_in_one_line_never_exit_4(
+    web: KernelWeb, tmp_path: Path
+) -> None:
+    path, cache, _ = _filled(web, tmp_path)
+    db = cache / "cache.db"
+    data = bytearray(db.read_bytes())
+    for i in range(4096, len(data), 997):  # the header stays, the pages are garbage
+        data[i] = (data[i] + 0x5A) % 256
+    db.write_bytes(bytes(data))
+    run, rep = verify(web, path, cache)
+    assert run.code in (0, 1)
+    assert link(rep, "https://lwn.net/Articles/8/")["status"] == "ok"
+    assert run.err.count("patchcrawl:") <= 1
+    again, _ = verify(web, path, cache)  # and the next run is clean
+    assert "corrupt" not in again.err
+
+
+def test_a_cache_owned_by_someone_else_or_writable_by_others_is_not_used(
+    web: KernelWeb, tmp_path: Path
+) -> None:
+    import os
+
+    path, cache, _ = _filled(web, tmp_path)
+    before = sorted(p.name for p in cache.iterdir())
+    os.chmod(cache, 0o777)  # anyone may write it: its pickled values could be anyone's
+    run, rep = verify(web, path, cache)
+    assert "writable by others" in run.err and "not used" in run.err
+    assert link(rep, "https://lwn.net/Articles/8/")["status"] == "ok"
+    assert rep["summary"]["from_cache"] == 0
+    assert sorted(p.name for p in cache.iterdir()) == before  # nothing renamed or removed
+    os.chmod(cache, 0o755)
+    if os.getuid() == 0:  # root can hand it to another user
+        os.chown(cache, 65534, 65534)
+        run, rep = verify(web, path, cache)
+        assert "owned by another user" in run.err
+        assert sorted(p.name for p in cache.iterdir()) == before
+
+
+def test_a_cache_that_cannot_be_written_is_bypassed_not_called_corrupt(
+    web: KernelWeb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    import diskcache
+
+    path, cache, _ = _filled(web, tmp_path)
+    web.page("https://lwn.net/Articles/9/", "<title>new [LWN.net]</title>")
+    path2 = document(tmp_path, "https://lwn.net/Articles/8/", "https://lwn.net/Articles/9/")
+    before = sorted(p.name for p in cache.iterdir())
+    for error in (
+        sqlite3.OperationalError("attempt to write a readonly database"),
+        sqlite3.OperationalError("database or disk is full"),
+        OSError(28, "No space left on device"),
+    ):
+
+        def refuse(*_a: object, _e: BaseException = error, **_k: object) -> None:
+            raise _e
+
+        monkeypatch.setattr(diskcache.Cache, "set", refuse)
+        monkeypatch.setattr(diskcache.Cache, "transact", refuse)
+        run, rep = verify(web, path2, cache)
+        assert "corrupt" not in run.err and run.err.count("patchcrawl:") == 1, run.err
+        assert {x["status"] for x in rep["links"]} == {"ok"}
+        assert sorted(p.name for p in cache.iterdir()) == before  # nothing set aside
+        monkeypatch.undo()
+
+
+def test_prune_and_clear_free_what_a_damaged_cache_left(tmp_path: Path) -> None:
+    cache = tmp_path / "c"
+    cache.mkdir()
+    (cache / "cache.db.corrupt-20260101-000000-1").write_bytes(b"x" * 1000)
+    (cache / "cache.db-wal.corrupt-20260101-000000-1").write_bytes(b"x")
+    for action in ("prune", "clear"):
+        r = run_cli(["cache", action, "--cache-dir", str(cache)])
+        r.assert_clean()
+        assert r.code == 0
+    assert not list(cache.glob("*.corrupt-*"))

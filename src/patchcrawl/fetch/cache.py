@@ -22,6 +22,7 @@ import functools
 import hashlib
 import operator
 import os
+import pickle
 import sqlite3
 import sys
 import time
@@ -84,6 +85,43 @@ def cache_key(url: str, headers: Mapping[str, str] | None = None) -> str:
 
 def _same(url: str) -> str:
     return url
+
+
+# what unpickling a damaged value raises (diskcache unpickles what it reads)
+_DAMAGED_VALUE = (
+    pickle.UnpicklingError,
+    EOFError,
+    AttributeError,
+    ImportError,
+    IndexError,
+    KeyError,
+    TypeError,
+    ValueError,
+    zlib.error,
+)
+
+
+def _corruption(exc: BaseException) -> bool:
+    """Is ``exc`` a damaged database (set it aside and rebuild), rather than one this
+    run may not write (read-only, full disk, permissions: leave it alone)?"""
+    if isinstance(exc, OSError | sqlite3.OperationalError):
+        return False  # read-only, full, locked, permissions, an unknown table layout
+    return isinstance(exc, sqlite3.DatabaseError)  # malformed, not a database
+
+
+def _untrusted(directory: Path) -> str | None:
+    """Why the cache in ``directory`` must not be read (None when it may): owned by
+    another user, or writable by others (what diskcache reads back is unpickled)."""
+    for path in (directory, directory / _DB_NAME):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        if hasattr(os, "getuid") and st.st_uid != os.getuid():
+            return "owned by another user"
+        if st.st_mode & 0o022:
+            return "writable by others"
+    return None
 
 
 def cacheable(resp: Response) -> bool:
@@ -221,6 +259,11 @@ class ResponseCache:
         except OSError as exc:
             self._report(f"cannot create cache dir {self.directory}: {exc}; caching disabled")
             return None
+        distrust = _untrusted(self.directory)
+        if distrust:
+            # its values are unpickled: a cache others can write is code they can run
+            self._report(f"cache {self.directory} is {distrust}: not used")
+            return None
         for attempt in range(2):
             try:
                 # no eviction bookkeeping and no culling on each write (``cache
@@ -238,7 +281,8 @@ class ResponseCache:
                 len(cache)  # touches the database: a corrupt file fails here
                 return cache
             except (sqlite3.DatabaseError, OSError, ValueError) as exc:
-                if attempt:
+                if attempt or not _corruption(exc):
+                    # read-only, full, another user's: used by nobody this run, kept whole
                     self._report(f"cache {self.directory} unusable ({exc}); caching disabled")
                     return None
                 self._report(f"cache {self.directory} is corrupt ({exc}); rebuilding it")
@@ -274,6 +318,10 @@ class ResponseCache:
         self._written = self._fresh_start()
 
     def _safe(self, op: Callable[[diskcache.Cache], T], default: T) -> T:
+        """``op`` on the cache; what goes wrong costs the cache, never the run: a damaged
+        database is set aside and rebuilt once, one that cannot be written (read-only,
+        full disk) is left as it is and not used again this run, a damaged value is a
+        miss."""
         for _ in range(2):
             cache = self._cache
             if cache is None:
@@ -281,8 +329,21 @@ class ResponseCache:
             try:
                 return op(cache)
             except (sqlite3.DatabaseError, OSError) as exc:
+                if not _corruption(exc):
+                    self._bypass(exc)
+                    return default
                 self._rebuild(exc)
+            except _DAMAGED_VALUE:
+                return default
         return default
+
+    def _bypass(self, exc: BaseException) -> None:
+        if self._cache is not None:
+            with contextlib.suppress(Exception):
+                self._cache.close()
+        self._cache = None
+        self._pending.clear()
+        self._report(f"cache {self.directory} cannot be used ({exc}); continuing without it")
 
     # -------------------------------------------------------------- the API
 
@@ -357,25 +418,31 @@ class ResponseCache:
         """:meth:`get_resolution` of each of ``keys`` (the ones stored), read with one
         query per 500 keys instead of one per key: a warm run reads thousands. Should
         diskcache keep its table otherwise, one look-up per key, as before."""
-        cache = self._cache
-        if cache is None:
+        if self._cache is None:
             return {}
         found: dict[str, Any] = {}
         if self._pending:  # queued by this run, not written yet
             for k in keys:
                 if (value := self._pending.get(_RESOLUTION_PREFIX + k)) is not None:
                     found[k] = value
-        try:
+
+        def bulk(cache: diskcache.Cache) -> bool:
             for i in range(0, len(keys), 500):
                 chunk = [_RESOLUTION_PREFIX + k for k in keys[i : i + 500]]
                 query = _BULK_SELECT.format(",".join("?" * len(chunk)))
-                for key, mode, filename, value in cache._sql(query, chunk).fetchall():
+                try:
+                    rows = cache._sql(query, chunk).fetchall()
+                except sqlite3.OperationalError:
+                    return False  # diskcache keeps its table otherwise: not damage
+                for key, mode, filename, value in rows:
                     found.setdefault(
                         key[len(_RESOLUTION_PREFIX) :],
                         cache.disk.fetch(mode, filename, value, False),
                     )
-        except (AttributeError, TypeError, ValueError, sqlite3.OperationalError):
-            # not a damaged database (that is ``_safe``'s to repair): another layout
+            return True
+
+        if not self._safe(bulk, False):
+            # another table layout, or a damaged value among them: one look-up per key
             return {k: got for k in keys if (got := self.get_resolution(k, from_cache=from_cache))}
         out: dict[str, tuple[float, Resolution]] = {}
         for key, value in found.items():
@@ -513,9 +580,23 @@ def cache_stats(directory: str | os.PathLike[str]) -> dict[str, Any]:
     return out
 
 
+def remove_set_aside(directory: Path) -> int:
+    """Delete the files a damaged cache was set aside as (``*.corrupt-*``): ``prune``
+    and ``clear`` free them; return how many."""
+    removed = 0
+    for leftover in directory.glob(f"{_DB_NAME}*.corrupt-*"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+            removed += 1
+    return removed
+
+
 def cache_prune(directory: str | os.PathLike[str], max_age: float) -> int:
-    """Remove entries fetched more than ``max_age`` seconds ago; return how many."""
+    """Remove entries fetched more than ``max_age`` seconds ago (and what a damaged
+    cache left set aside); return how many entries."""
     path = Path(directory)
+    if path.is_dir():
+        remove_set_aside(path)
     if not (path / _DB_NAME).exists():
         return 0
     cutoff = time.time() - max_age
@@ -532,8 +613,11 @@ def cache_prune(directory: str | os.PathLike[str], max_age: float) -> int:
 
 
 def cache_clear(directory: str | os.PathLike[str]) -> int:
-    """Remove every entry; return how many there were."""
+    """Remove every entry (and what a damaged cache left set aside); return how many
+    entries there were."""
     path = Path(directory)
+    if path.is_dir():
+        remove_set_aside(path)
     if not (path / _DB_NAME).exists():
         return 0
     with ResponseCache(path) as cache:
