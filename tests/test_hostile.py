@@ -474,7 +474,7 @@ def test_a_cache_that_cannot_be_written_is_bypassed_not_called_corrupt(
 
     import diskcache
 
-    path, cache, _ = _filled(web, tmp_path)
+    _path, cache, _ = _filled(web, tmp_path)
     web.page("https://lwn.net/Articles/9/", "<title>new [LWN.net]</title>")
     path2 = document(tmp_path, "https://lwn.net/Articles/8/", "https://lwn.net/Articles/9/")
     before = sorted(p.name for p in cache.iterdir())
@@ -506,3 +506,100 @@ def test_prune_and_clear_free_what_a_damaged_cache_left(tmp_path: Path) -> None:
         r.assert_clean()
         assert r.code == 0
     assert not list(cache.glob("*.corrupt-*"))
+
+
+# ---------------------------------------------------------------- 7. writes
+
+
+def test_output_to_a_device_is_written_through_and_dash_is_stdout(
+    web: KernelWeb, tmp_path: Path
+) -> None:
+    """--output onto something that is no regular file (here a FIFO, as /dev/null or a
+    terminal would be) writes through it; it was replaced by a regular file before,
+    which for root and /dev/null breaks the machine."""
+    import os
+    import stat
+    import threading
+
+    web.page("https://lwn.net/Articles/1/", "<title>fine [LWN.net]</title>")
+    path = document(tmp_path, "https://lwn.net/Articles/1/")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    run = run_cli(verify_argv(path, web.remap_rule(), tmp_path / "c", "--output", str(fifo)))
+    run.assert_clean()
+    reader.join(30)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still the pipe
+    assert json.loads(got[0])["schema"] == "patchcrawl.report/1"  # the report went through it
+    dash = run_cli(verify_argv(path, web.remap_rule(), tmp_path / "c", "--output", "-"))
+    assert json.loads(dash.out)["schema"] == "patchcrawl.report/1"
+    assert not (tmp_path / "-").exists()
+
+
+def _enrichable(web: KernelWeb, tmp_path: Path) -> Path:
+    """A document whose row enrich fixes (its status says v1, the mail v2)."""
+    import datetime as dt
+
+    from tests.kernelweb.sites import make_handler
+    from tests.kernelweb.world import World
+
+    world = World()
+    world.add_message(
+        subject="[PATCH v2 0/2] feature 0",
+        author="A B",
+        email="a@b.org",
+        msgid="m@x",
+        date=dt.datetime(2024, 1, 2, 10, 0, tzinfo=dt.UTC),
+    )
+    web.handler = make_handler(world)
+    return document(tmp_path, "https://lore.kernel.org/all/m@x/")
+
+
+def test_enrich_write_never_loses_an_edit_saved_meanwhile(
+    web: KernelWeb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from patchcrawl import atomic
+
+    path = _enrichable(web, tmp_path)
+    original = path.read_bytes()
+    real_chmod = os.chmod
+    for attempt in range(8):
+        path.write_bytes(original)
+        mine = original + f"\nmy edit {attempt}\n".encode()
+
+        def edit_meanwhile(p: str, mode: int, _mine: bytes = mine) -> None:
+            path.write_bytes(_mine)  # the user saves while enrich writes its temp file
+            real_chmod(p, mode)
+
+        monkeypatch.setattr(atomic.os, "chmod", edit_meanwhile)
+        args = verify_argv(path, web.remap_rule(), tmp_path / "c")
+        args[0] = "enrich"
+        run = run_cli([a for a in args if a not in ("--format", "json")] + ["--write"])
+        monkeypatch.undo()
+        assert run.code == 2 and "changed on disk" in run.err, run.err
+        assert path.read_bytes() == mine  # the user's edit is there, whole
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_enrich_write_refuses_a_read_only_file_unless_forced(
+    web: KernelWeb, tmp_path: Path
+) -> None:
+    import os
+
+    path = _enrichable(web, tmp_path)
+    original = path.read_bytes()
+    os.chmod(path, 0o444)
+    args = verify_argv(path, web.remap_rule(), tmp_path / "c")
+    args[0] = "enrich"
+    args = [a for a in args if a not in ("--format", "json")]
+    run = run_cli([*args, "--write"])
+    assert run.code == 2 and "read-only" in run.err and str(path) in run.err, run.err
+    assert path.read_bytes() == original
+    forced = run_cli([*args, "--write", "--force"])
+    assert forced.code == 0, forced.err
+    assert path.read_bytes() != original
+    assert os.stat(path).st_mode & 0o777 == 0o444  # its mode kept

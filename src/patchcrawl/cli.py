@@ -122,7 +122,7 @@ def _emit_chunks(chunks: Iterator[str], output: str | None) -> None:
     """Write a report that comes in pieces (see ``reports.render_chunks``), as
     :func:`_emit` does: atomically to ``output``, or to stdout."""
     encoded = (c.encode("utf-8", "surrogateescape") for c in chunks)
-    if output:
+    if output and output != "-":  # "-" is stdout, as for other tools
         from patchcrawl.atomic import atomic_write
 
         atomic_write(output, encoded)
@@ -149,7 +149,7 @@ def _emit(text: str | bytes, output: str | None) -> None:
     data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
     if data and not data.endswith(b"\n") and not isinstance(text, bytes):
         data += b"\n"
-    if output:
+    if output and output != "-":  # "-" is stdout, as for other tools
         from patchcrawl.atomic import atomic_write
 
         atomic_write(output, data)
@@ -218,6 +218,7 @@ def verify(
 @_shared_options
 @click.option("--write", is_flag=True, help="apply the edits in place (atomically)")
 @click.option("--check", is_flag=True, help="exit 1 when there is anything to enrich")
+@click.option("--force", is_flag=True, help="with --write: also write read-only files")
 @click.option("--select", help="only these finding codes' fixes (comma-separated)")
 @click.option("--ignore", "ignore_codes", help="not these finding codes' fixes")
 @click.option("--fix-authors", is_flag=True, default=None, help="also replace wrong authors")
@@ -234,6 +235,7 @@ def enrich(
     output: str | None,
     write: bool,
     check: bool,
+    force: bool,
     select: str | None,
     ignore_codes: str | None,
     no_rescue: bool,
@@ -250,6 +252,7 @@ def enrich(
         ignore=_codes(ignore_codes, "--ignore"),
         write=write,
         rescue=not no_rescue,
+        force=force,
     )
     if fmt not in (None, "terminal") and fmt != "json":
         raise UsageError("enrich prints a unified diff; --format is terminal (diff) or json")

@@ -340,8 +340,10 @@ def write(
     select: Iterable[str] | None = None,
     ignore: Iterable[str] | None = None,
     rejected: list[Rejected] | None = None,
+    force: bool = False,
 ) -> list[str]:
-    """Apply the edits in place, atomically; returns the paths changed.
+    """Apply the edits in place, atomically; returns the paths changed (``force``: a
+    read-only file too).
 
     A file whose bytes on disk differ from ``Document.raw`` is not written; after
     the other files are written a :class:`WriteRefused` (a ``UsageError``) names
@@ -361,7 +363,7 @@ def write(
         if new == doc.raw:
             continue
         try:
-            atomic_write(doc.path, new, expected=doc.raw)
+            atomic_write(doc.path, new, expected=doc.raw, force=force)
         except StaleFileError as exc:
             refused.append(doc.path)
             messages.append(str(exc))

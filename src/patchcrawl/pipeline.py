@@ -772,6 +772,7 @@ def enrich(
     ignore: tuple[str, ...] | None,
     write: bool,
     rescue: bool = True,
+    force: bool = False,
 ) -> tuple[bytes, Checked, list[str]]:
     """Findings with edits -> (unified diff as bytes, checked, written paths)."""
     from patchcrawl import enrich as enrich_mod
@@ -784,5 +785,5 @@ def enrich(
     diff = enrich_mod.build_diff_bytes(docs, findings, select=select, ignore=ignore)
     written: list[str] = []
     if write and diff:
-        written = enrich_mod.write(docs, findings, select=select, ignore=ignore)
+        written = enrich_mod.write(docs, findings, select=select, ignore=ignore, force=force)
     return diff, checked, written
