@@ -562,8 +562,6 @@ def test_enrich_write_never_loses_an_edit_saved_meanwhile(
 ) -> None:
     import os
 
-    from patchcrawl import atomic
-
     path = _enrichable(web, tmp_path)
     original = path.read_bytes()
     real_chmod = os.chmod
@@ -575,7 +573,7 @@ def test_enrich_write_never_loses_an_edit_saved_meanwhile(
             path.write_bytes(_mine)  # the user saves while enrich writes its temp file
             real_chmod(p, mode)
 
-        monkeypatch.setattr(atomic.os, "chmod", edit_meanwhile)
+        monkeypatch.setattr(os, "chmod", edit_meanwhile)
         args = verify_argv(path, web.remap_rule(), tmp_path / "c")
         args[0] = "enrich"
         run = run_cli([a for a in args if a not in ("--format", "json")] + ["--write"])
@@ -603,3 +601,41 @@ def test_enrich_write_refuses_a_read_only_file_unless_forced(
     assert forced.code == 0, forced.err
     assert path.read_bytes() != original
     assert os.stat(path).st_mode & 0o777 == 0o444  # its mode kept
+
+
+# ---------------------------------------------------------------- 8. waiting
+
+
+def test_a_day_long_retry_after_gives_the_host_up_and_says_why(
+    web: KernelWeb, tmp_path: Path
+) -> None:
+    import re
+
+    for i in range(6):
+        web.page(f"https://lwn.net/Articles/{i}/", "<title>fine [LWN.net]</title>")
+    web.fault(re.compile(r"lwn\.net/Articles/"), status=429, retry_after=86400)
+    web.page("https://lkml.org/lkml/2024/1/1/1", "<title>other host</title>")
+    urls = [f"https://lwn.net/Articles/{i}/" for i in range(6)] + [
+        "https://lkml.org/lkml/2024/1/1/1"
+    ]
+    path = document(tmp_path, *urls)
+    run = run_cli(verify_argv(path, web.remap_rule(), tmp_path / "c", "--retries", "3"))
+    run.assert_clean()
+    rep = run.json()
+    lwn = [x for x in rep["links"] if "lwn.net" in x["url"]]
+    assert {x["status"] for x in lwn} == {"unreachable"}
+    assert all("asked to wait 86,400 s" in x["detail"] for x in lwn)
+    findings = [f for f in rep["findings"] if f["code"] == "unreachable"]
+    assert findings and all("asked to wait 86,400 s" in f["message"] for f in findings)
+    assert link(rep, "https://lkml.org/lkml/2024/1/1/1")["status"] == "ok"  # others go on
+    # the first 429 gave the host up: only the requests already on the wire went
+    assert len(web.requests_for_host("lwn.net")) <= 4  # the host's concurrency
+
+
+def test_retry_after_within_the_budgets_is_honoured(web: KernelWeb, tmp_path: Path) -> None:
+    web.page("https://lwn.net/Articles/1/", "<title>fine [LWN.net]</title>")
+    web.fault("https://lwn.net/Articles/1/", status=429, retry_after=0.2, times=1)
+    path = document(tmp_path, "https://lwn.net/Articles/1/")
+    _run, rep = verify(web, path, tmp_path / "c", "--retries", "2")
+    assert link(rep, "https://lwn.net/Articles/1/")["status"] == "ok"
+    assert len(web.requests_for_host("lwn.net")) == 2

@@ -26,6 +26,10 @@ unknown finding code is a usage error naming the file and the key)
     global cap (defaults 4, 0.25, 32).
 ``timeout`` (seconds > 0), ``retries`` (integer >= 0)
     per request (defaults 20, 3).
+``max-host-wait``, ``max-run-wait`` (duration or seconds)
+    the most a host's ``Retry-After`` may make patchcrawl wait in all, for that host
+    and for the whole run (defaults 5m, 15m); a host asking for more is given up for
+    the run and its links are ``unreachable``, saying how long it asked to wait.
 ``exclude`` (list of regular expressions)
     URLs any of them matches (``re.search``) are ``skipped``, never fetched.
 ``accept`` (list of HTTP status codes)
@@ -321,6 +325,8 @@ _SIMPLE: dict[str, tuple[str, Callable[[_Ctx, str, Any], Any]]] = {
     "max-concurrency": ("max_concurrency", _int(1)),
     "timeout": ("timeout", _seconds(positive=True)),
     "retries": ("retries", _int(0)),
+    "max-host-wait": ("max_host_wait", _seconds(positive=False)),
+    "max-run-wait": ("max_run_wait", _seconds(positive=False)),
     "exclude": ("exclude", _regex_list),
     "accept": ("accept", _status_list),
     "date-tolerance-days": ("date_tolerance_days", _int(0)),

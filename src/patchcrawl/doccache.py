@@ -41,6 +41,8 @@ NOT_AUDITED = frozenset(
         "timeout",
         "retries",
         "max_retry_wait",
+        "max_host_wait",
+        "max_run_wait",
         "max_redirects",
         "max_body",
         "hosts",

@@ -137,6 +137,10 @@ class Settings:
     timeout: float = 20.0
     retries: int = 3
     max_retry_wait: float = 120.0  # cap on total time spent waiting to retry one URL
+    # what a host's Retry-After may cost in all: one host, and the whole run; a host
+    # asking for more is given up for the run (its links unreachable, saying so)
+    max_host_wait: float = 300.0
+    max_run_wait: float = 900.0
     max_redirects: int = 10
     max_body: int = 8 * 1024 * 1024
     hosts: tuple[tuple[str, HostPolicy], ...] = ()  # per-host overrides

@@ -12,6 +12,7 @@ each taking its host's politeness slot.  ``get`` never raises for network
 trouble: it answers a :class:`~patchcrawl.models.Response` whose ``error`` names
 what went wrong (``timeout``, ``connect``, ``dns``, ``tls``, ``reset``,
 ``too-many-redirects``, ``redirect-loop``, ``body-too-large``, ``decode``,
+``retry-after``,
 ``refused-private``, ``scheme``, ``offline-miss``, ``network-down``).
 
 Everything the caller sees is in the *original* URL space; only the transport
@@ -102,6 +103,8 @@ class _Outcome:
 
     @property
     def transient(self) -> bool:
+        if self.error == "retry-after":
+            return False  # the host asked for more waiting than the run gives it
         return (self.error in RETRY_ERRORS) or (self.status in RETRY_STATUSES)
 
     def header(self, name: str) -> str | None:
@@ -181,6 +184,9 @@ class Fetcher:
         self._sending: dict[tuple[str, tuple[tuple[str, str], ...]], asyncio.Future[Any]] = {}
         self._redirected: dict[tuple[str, tuple[tuple[str, str], ...]], _Outcome] = {}
         self._failed_hosts: set[str] = set()
+        # Retry-After: seconds each host made the run wait; hosts given up (why)
+        self._waited: dict[str, float] = {}
+        self._waited_out: dict[str, str] = {}
         self._successes = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -281,9 +287,9 @@ class Fetcher:
     def _error(self, url: str, error: str, detail: str | None = None, **kw: Any) -> Response:
         self.stats.errors += 1
         kw.setdefault("final_url", url)
+        kw.setdefault("status", None)
         return Response(
             url=url,
-            status=None,
             headers=(),
             body=b"",
             error=error,
@@ -426,6 +432,7 @@ class Fetcher:
                     final_url=current,
                     redirects=tuple(hops),
                     attempts=attempts,
+                    status=out.status,  # a 429 given up keeps its status
                 )
             assert out.status is not None
             if out.status == 304 and conditional and cached is not None:
@@ -491,6 +498,33 @@ class Fetcher:
 
     # ------------------------------------------------------------------ retries
 
+    def _honour_retry_after(self, host: str, out: _Outcome) -> None:
+        """Pause ``host`` as long as its Retry-After asks, within what one URL, one host
+        and the run may wait (``max_retry_wait``, ``max_host_wait``, ``max_run_wait``).
+        A host asking for more is given up for the run: its remaining requests answer at
+        once, saying how long it asked to wait (before, every 429 paused it again and a
+        day-long Retry-After cost 120 s per link, with no end)."""
+        assert out.retry_after is not None and self._pol is not None
+        s = self.settings
+        asked = out.retry_after
+        spent_host = self._waited.get(host, 0.0)
+        spent_run = sum(self._waited.values())
+        if (
+            asked > s.max_retry_wait
+            or spent_host + asked > s.max_host_wait
+            or spent_run + asked > s.max_run_wait
+        ):
+            why = (
+                f"{host} asked to wait {asked:,.0f} s (Retry-After, HTTP {out.status}); "
+                f"patchcrawl waits at most {s.max_retry_wait:g} s for a link, "
+                f"{s.max_host_wait:g} s for a host and {s.max_run_wait:g} s a run"
+            )
+            self._waited_out[host] = why
+            out.error, out.detail, out.retry_after = "retry-after", why, None
+            return
+        self._waited[host] = spent_host + asked
+        self._pol.pause(host, asked)
+
     def _wait(self, rs: RetryCallState) -> float:
         out = rs.outcome.result() if rs.outcome is not None else None
         if isinstance(out, _Outcome) and out.retry_after is not None:
@@ -512,16 +546,20 @@ class Fetcher:
             nonlocal count
             if self.network_down:
                 return _Outcome(error="network-down", detail="the network is unreachable")
+            if host in self._waited_out:
+                return _Outcome(error="retry-after", detail=self._waited_out[host])
             assert self._pol is not None
             self._http()  # made before a slot is taken: making it takes a while
             async with self._pol.slot(host):
                 if self.network_down:
                     return _Outcome(error="network-down", detail="the network is unreachable")
+                if host in self._waited_out:  # given up while this one waited for a slot
+                    return _Outcome(error="retry-after", detail=self._waited_out[host])
                 count += 1
                 out = await self._send(url, headers, host)
             self._note(host, out)
             if out.retry_after is not None:
-                self._pol.pause(host, min(out.retry_after, self.settings.max_retry_wait))
+                self._honour_retry_after(host, out)
             return out
 
         def before_sleep(rs: RetryCallState) -> None:
