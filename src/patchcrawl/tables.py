@@ -1074,7 +1074,7 @@ def scan_steps(path: str, raw: bytes) -> Generator[None, None, Document]:
 #: keeps every link of its documents, about 1 kB each, so size is memory
 MAX_DOCUMENT = 16 * 1024 * 1024
 #: the most links one document may hold (``://`` counted before it is scanned)
-MAX_LINKS = 200_000
+MAX_LINKS = 100_000
 
 
 def read_file(path: str) -> bytes:
