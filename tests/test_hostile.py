@@ -639,3 +639,18 @@ def test_retry_after_within_the_budgets_is_honoured(web: KernelWeb, tmp_path: Pa
     _run, rep = verify(web, path, tmp_path / "c", "--retries", "2")
     assert link(rep, "https://lwn.net/Articles/1/")["status"] == "ok"
     assert len(web.requests_for_host("lwn.net")) == 2
+
+
+def test_a_redirect_to_an_unusable_url_is_that_links_problem(
+    web: KernelWeb, tmp_path: Path
+) -> None:
+    web.route(
+        "https://lwn.net/Articles/2/",
+        WebResponse(301, {"location": "http://[::1", "content-type": "text/html"}, b"moved"),
+    )
+    web.page("https://lwn.net/Articles/1/", "<title>fine [LWN.net]</title>")
+    path = document(tmp_path, "https://lwn.net/Articles/2/", "https://lwn.net/Articles/1/")
+    _run, rep = verify(web, path, tmp_path / "c")
+    x = link(rep, "https://lwn.net/Articles/2/")
+    assert x["status"] == "unreachable" and "unusable URL" in x["detail"]
+    assert link(rep, "https://lwn.net/Articles/1/")["status"] == "ok"

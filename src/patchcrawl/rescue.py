@@ -33,12 +33,13 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from urllib.parse import quote, quote_plus, unquote, urlsplit
+from urllib.parse import quote, quote_plus, unquote
 
 from patchcrawl._liblore import email_matches, parse_patch_subject
 from patchcrawl.audit import MSGID_SAFE, compare_names
 from patchcrawl.models import DEFAULT_SEVERITY, Document, Edit, Finding, Link, Response, Row
 from patchcrawl.settings import Settings
+from patchcrawl.sources._common import split_url
 from patchcrawl.titles import is_description, normalise_title, strip_subsystem, title_similarity
 
 WEIGHTS = {"title": 0.55, "author": 0.25, "date": 0.10, "version": 0.10}
@@ -95,7 +96,10 @@ def parse_atom(data: bytes | str) -> list[Candidate]:
                 break
         if not href or not subject:
             continue
-        parts = [p for p in urlsplit(href).path.split("/") if p]
+        split = split_url(href)
+        if split is None:
+            continue
+        parts = [p for p in split.path.split("/") if p]
         if not parts:
             continue
         msgid = unquote(parts[-1])

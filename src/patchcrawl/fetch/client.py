@@ -451,9 +451,19 @@ class Fetcher:
                 )
             location = out.header("location")
             if out.status in REDIRECT_STATUSES and location:
-                target = urljoin(current, location.strip())
+                try:
+                    target = urljoin(current, location.strip())
+                    scheme = urlsplit(target).scheme.lower()
+                    normalize_url(target)
+                except ValueError:  # "http://[::1", a port that is no number...
+                    return self._error(
+                        url,
+                        "scheme",
+                        f"redirect to an unusable URL: {location.strip()[:200]!r}",
+                        redirects=tuple(hops),
+                        attempts=attempts,
+                    )
                 hops.append(Hop(current, out.status, target, out.status in PERMANENT_STATUSES))
-                scheme = urlsplit(target).scheme.lower()
                 if scheme not in ("http", "https"):
                     return self._error(
                         url,

@@ -9,6 +9,7 @@ import functools
 import re
 import sys
 from dataclasses import dataclass
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from patchcrawl._liblore import clean_header, parse_patch_subject
 
@@ -152,11 +153,31 @@ def inbody_from(body: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+def split_url(url: str) -> SplitResult | None:
+    """``urlsplit``, or None for a URL a page made up that it refuses (``https://[x``)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port that is no number raises here
+    except ValueError:
+        return None
+    return parts
+
+
+def join_url(base: str, href: str) -> str | None:
+    """``urljoin`` of a link a page holds, or None when it cannot be made a URL."""
+    try:
+        out = urljoin(base, href)
+        urlsplit(out)
+    except ValueError:
+        return None
+    return out
+
+
 def mail_date(text: str) -> str | None:
     """An RFC 2822 date -> ISO 8601 with offset (``-0000`` counts as UTC)."""
     try:
         d = email.utils.parsedate_to_datetime(text.strip())
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if d.tzinfo is None:
         d = d.replace(tzinfo=dt.UTC)

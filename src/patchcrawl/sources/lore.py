@@ -17,7 +17,7 @@ import html as _html
 import re
 import sys
 from dataclasses import dataclass
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
@@ -34,8 +34,10 @@ from patchcrawl.sources._common import (
     HEADER_ERRORS,
     decode,
     inbody_from,
+    join_url,
     mail_date,
     split_person,
+    split_url,
     subject_info,
 )
 
@@ -85,8 +87,8 @@ def canonical_url(msgid: str, style: str = "all", list_name: str | None = None) 
 
 def locate(url: str) -> LoreLocation | None:
     """``https://lore.kernel.org/<list>/<msgid>/...`` -> list, msgid, rest (else None)."""
-    parts = urlsplit(url)
-    if (parts.hostname or "").lower() != LORE_HOST:
+    parts = split_url(url)
+    if parts is None or (parts.hostname or "").lower() != LORE_HOST:
         return None
     segs = parts.path.split("/")
     if len(segs) < 3 or not segs[1] or not segs[2]:
@@ -132,8 +134,8 @@ def parse_choices(body: bytes, base_url: str) -> list[str]:
     out: list[str] = []
     for a in tree.css("pre a[href]"):
         href = a.attributes.get("href") or ""
-        url = urljoin(base_url, href)
-        if locate(url) is not None and url not in out:
+        url = join_url(base_url, href)
+        if url is not None and locate(url) is not None and url not in out:
             out.append(url)
     return out
 
@@ -302,7 +304,8 @@ def parse_thread(body: bytes | str, base_url: str) -> list[tuple[str, str]]:
             if subject is None and not text_b.startswith("@ "):
                 subject = _html.unescape(text_b)
             continue
-        loc = locate(urljoin(base_url, m.group("href") + "/"))
+        joined = join_url(base_url, m.group("href") + "/")
+        loc = locate(joined) if joined is not None else None
         if loc is not None and subject is not None:
             out.append((loc.msgid, decode(subject)))
             subject = None

@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
 from patchcrawl.models import Metadata
-from patchcrawl.sources._common import decode, mail_date, split_person, subject_info
+from patchcrawl.sources._common import decode, mail_date, split_person, split_url, subject_info
 
 _DATE = re.compile(r"([A-Z][a-z]+)\.? (\d{1,2}), (\d{4})")
 _MONTHS = {
@@ -119,7 +119,8 @@ def parse_ml(body: bytes | str, url: str) -> Metadata:
     """``/ml/<list>/<msgid>/``: the message-id comes from the URL, the rest from the page."""
     text = body if isinstance(body, str) else body.decode("utf-8", "replace")
     tree = HTMLParser(text)
-    segs = [unquote(s) for s in urlsplit(url).path.split("/") if s]
+    parts = split_url(url)
+    segs = [unquote(s) for s in parts.path.split("/") if s] if parts is not None else []
     msgid = segs[2].strip("<>") if len(segs) >= 3 and segs[0] == "ml" else None
     art = tree.css_first("div.ArticleText") or tree.body
     flat = art.text(separator="\n") if art is not None else ""

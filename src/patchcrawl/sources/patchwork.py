@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
@@ -27,6 +27,7 @@ from patchcrawl.sources._common import (
     iso_date,
     mail_date,
     split_person,
+    split_url,
     subject_info,
 )
 
@@ -44,7 +45,9 @@ class PatchworkLocation:
 
 
 def locate(url: str) -> PatchworkLocation | None:
-    parts = urlsplit(url)
+    parts = split_url(url)
+    if parts is None:
+        return None
     host = (parts.hostname or "").lower()
     if host not in PATCHWORK_HOSTS:
         return None
