@@ -35,11 +35,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import quote, quote_plus, unquote
 
-from patchcrawl._liblore import email_matches, parse_patch_subject
+from patchcrawl._liblore import email_matches
 from patchcrawl.audit import MSGID_SAFE, compare_names
 from patchcrawl.models import DEFAULT_SEVERITY, Document, Edit, Finding, Link, Response, Row
 from patchcrawl.settings import Settings
-from patchcrawl.sources._common import split_url
+from patchcrawl.sources._common import split_url, subject_info
 from patchcrawl.titles import is_description, normalise_title, strip_subsystem, title_similarity
 
 WEIGHTS = {"title": 0.55, "author": 0.25, "date": 0.10, "version": 0.10}
@@ -70,9 +70,9 @@ class Candidate:
     msgid: str
     url: str
     list_name: str | None
-    version: int
-    counter: int
-    total: int
+    version: int | None  # None: a subject whose version is no number (v021)
+    counter: int | None
+    total: int | None
     is_reply: bool
 
 
@@ -118,7 +118,7 @@ def parse_atom(data: bytes | str) -> list[Candidate]:
                 date = _dt.datetime.fromisoformat(stamp.strip().replace("Z", "+00:00"))
             except ValueError:
                 date = None
-        ps = parse_patch_subject(subject)
+        ps = subject_info(subject)  # liblore's rules, safe on what a stranger wrote
         reply = bool(ps.is_reply) or entry.find(f"{_THR}in-reply-to") is not None
         out.append(
             Candidate(
@@ -132,7 +132,7 @@ def parse_atom(data: bytes | str) -> list[Candidate]:
                 list_name=parts[-2] if len(parts) >= 2 else None,
                 version=ps.version,
                 counter=ps.counter,
-                total=ps.expected,
+                total=ps.total,
                 is_reply=reply,
             )
         )
