@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from patchcrawl.settings import RemapRule, Settings
-from tests.kernelweb.server import KernelWeb
+from patchcrawl.testweb.server import KernelWeb
 
 
 @pytest.fixture

@@ -21,10 +21,10 @@ import pytest
 
 from patchcrawl.cli import app
 from patchcrawl.models import DEFAULT_SEVERITY, FINDING_CODES
+from patchcrawl.testweb.server import KernelWeb
+from patchcrawl.testweb.sites import make_handler
 from tests.cli_helpers import Run, closed_port, run_cli
 from tests.kernelweb.scenarios import Scenario, build
-from tests.kernelweb.server import KernelWeb
-from tests.kernelweb.sites import make_handler
 
 ROOT = Path(__file__).resolve().parent.parent
 GIT = shutil.which("git")

@@ -25,10 +25,10 @@ from patchcrawl.fetch.cache import ResponseCache, cache_prune, cache_stats
 from patchcrawl.models import Finding
 from patchcrawl.reports import render
 from patchcrawl.settings import Settings
+from patchcrawl.testweb.server import KernelWeb
+from patchcrawl.testweb.sites import make_handler
+from patchcrawl.testweb.world import Series, World
 from tests.conftest import web_settings
-from tests.kernelweb.server import KernelWeb
-from tests.kernelweb.sites import make_handler
-from tests.kernelweb.world import Series, World
 from tests.scan_helpers import on_scan
 
 HEAD = "| 时间 | 作者 | 特性 | 描述 | 是否合入主线 | 链接 |\n|:-:|:-:|:-:|:-:|:-:|:-:|\n"

@@ -12,10 +12,10 @@ import pytest
 from patchcrawl import USER_AGENT
 from patchcrawl.fetch import Fetcher, safety
 from patchcrawl.settings import RemapRule, Settings
+from patchcrawl.testweb.http import WebRequest, WebResponse
+from patchcrawl.testweb.server import CHALLENGE_HTML, KernelWeb
 from tests.conftest import web_settings
 from tests.fetchutil import StartRecorder, closed_port, fetch, run
-from tests.kernelweb.http import WebRequest, WebResponse
-from tests.kernelweb.server import CHALLENGE_HTML, KernelWeb
 
 LORE = "https://lore.kernel.org"
 

@@ -25,10 +25,10 @@ from patchcrawl import pipeline, tables
 from patchcrawl.fetch.politeness import Politeness
 from patchcrawl.models import Document, Report
 from patchcrawl.settings import UsageError
+from patchcrawl.testweb.server import KernelWeb
+from patchcrawl.testweb.sites import make_handler
+from patchcrawl.testweb.world import World
 from tests.conftest import web_settings
-from tests.kernelweb.server import KernelWeb
-from tests.kernelweb.sites import make_handler
-from tests.kernelweb.world import World
 from tests.scan_helpers import on_scan
 
 HEAD = "| 时间 | 作者 | 特性 | 描述 | 是否合入主线 | 链接 |\n|:-:|:-:|:-:|:-:|:-:|:-:|\n"

@@ -1,4 +1,4 @@
-"""The simulated web that goes with ``tests/data/planted.md``.
+"""The simulated web that goes with ``planted.md`` (beside this module).
 
 ``planted_world()`` starts from ``world_from_documents`` (every link exists as its
 row claims) and then plants one defect per row, as the row's description cell
@@ -13,12 +13,12 @@ import re
 from pathlib import Path
 
 from patchcrawl.tables import scan_file
-from tests.kernelweb.corpus_world import corpus_handler, world_from_documents
-from tests.kernelweb.http import Handler
-from tests.kernelweb.server import KernelWeb
-from tests.kernelweb.world import World, bracket
+from patchcrawl.testweb.corpus_world import corpus_handler, world_from_documents
+from patchcrawl.testweb.http import Handler
+from patchcrawl.testweb.server import KernelWeb
+from patchcrawl.testweb.world import World, bracket
 
-PLANTED = Path(__file__).resolve().parent / "data" / "planted.md"
+PLANTED = Path(__file__).resolve().parent / "planted.md"
 
 DEAD = "20220110090000.3000-0-carol@example.org"
 WALLED = "20240202020202.4000-0-dave@example.org"
