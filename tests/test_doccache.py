@@ -333,9 +333,9 @@ def test_enrich_and_junit_scan_every_document(
     with _served(tmp_path) as (docs, settings):
         pipeline.verify(docs.paths, settings, slim=True)
         scans = Scans(monkeypatch)
-        diff, _checked, _written = pipeline.enrich(
+        diff = pipeline.enrich(
             docs.paths, settings, select=None, ignore=None, write=False, rescue=False
-        )
+        ).diff
         assert scans.take() == docs.paths
     assert b"-| 2021/03/02 | Vlastimil Babka | mm: kept document test 0-1 | x | v9" in diff
 

@@ -81,6 +81,19 @@ def _fix(f: Finding) -> dict[str, Any]:
     }
 
 
+def _invocation(report: Report) -> dict[str, Any]:
+    """An incomplete check did not succeed: its results are not all there is."""
+    out: dict[str, Any] = {
+        "executionSuccessful": report.summary.complete,
+        "endTimeUtc": report.generated_at,
+    }
+    if report.incomplete is not None:
+        out["toolExecutionNotifications"] = [
+            {"level": "error", "message": {"text": report.incomplete}}
+        ]
+    return out
+
+
 def to_sarif(report: Report) -> dict[str, Any]:
     index = {code: i for i, code in enumerate(FINDING_CODES)}
     extra_codes = sorted({f.code for f in report.findings} - set(FINDING_CODES))
@@ -134,12 +147,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
                         "rules": _rules({f.code for f in report.findings}),
                     }
                 },
-                "invocations": [
-                    {
-                        "executionSuccessful": not report.network_down,
-                        "endTimeUtc": report.generated_at,
-                    }
-                ],
+                "invocations": [_invocation(report)],
                 "columnKind": "unicodeCodePoints",
                 "results": results,
             }
