@@ -222,7 +222,7 @@ def test_bare_patchcrawl_shows_its_help() -> None:
     out = run_cli([])
     assert out.code == 0
     assert out.text.startswith("Usage: patchcrawl")
-    assert "Commands:" in out.text
+    assert "Commands:" in out.text and "demo" in out.text
     assert "error" not in out.err.lower() and "error:" not in out.text
 
 

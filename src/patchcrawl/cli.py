@@ -433,6 +433,20 @@ def scan(
 
 
 @app.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.option("--no-progress", is_flag=True, help="no progress bar")
+def demo(directory: str | None, no_progress: bool) -> None:
+    """The whole tool offline: a simulated lore/patchwork/LWN on 127.0.0.1, a document
+    with known defects (written into DIRECTORY, default a temporary directory that is
+    removed), verify and enrich on it. Uses a cache of its own, never yours; exit 1 if
+    a planted defect did not give its finding."""
+    from patchcrawl.demo import main as demo_main
+
+    check_http_engine(os.environ.get("PATCHCRAWL_HTTP_ENGINE"))
+    sys.exit(demo_main(directory, progress=not no_progress))
+
+
+@app.command()
 @click.argument("action", type=click.Choice(["stats", "prune", "clear"]))
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="persistent cache")
 @click.option("--max-age", help="prune: remove entries older than this (default 30d)")
