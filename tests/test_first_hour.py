@@ -240,3 +240,24 @@ def test_non_markdown_file_in_verify(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello\n")
     out = run_cli(["verify", tmp_path / "notes.txt", "--offline"])
     assert out.code == 2 and "notes.txt: not a markdown file" in out.err
+
+
+def test_sarif_help_anchors_are_readme_sections() -> None:
+    from patchcrawl.models import FINDING_CODES
+    from patchcrawl.reports.sarif import _rules
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    anchors = {_github_anchor(h) for h in re.findall(r"^#+ (.+)$", readme, re.M)}
+    rules = _rules(set(FINDING_CODES))
+    assert len(rules) == len(FINDING_CODES)
+    for rule in rules:
+        fragment = rule["helpUri"].split("#", 1)[1]
+        assert fragment in anchors, (rule["id"], fragment)
+
+
+def _github_anchor(heading: str) -> str:
+    """The id GitHub gives a heading: lower case, punctuation but - and _ dropped,
+    spaces to -."""
+    text = re.sub(r"`", "", heading.strip()).lower()
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")

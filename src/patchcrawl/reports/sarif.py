@@ -48,7 +48,7 @@ def _rules(codes_used: set[str]) -> list[dict[str, Any]]:
                 "name": "".join(p.capitalize() for p in code.split("-")),
                 "shortDescription": {"text": text.split(":")[0].rstrip(".") + "."},
                 "fullDescription": {"text": text},
-                "helpUri": f"{PROJECT_URL}#finding-{code}",
+                "helpUri": f"{PROJECT_URL}#{code}",  # README: a section per code
                 "defaultConfiguration": {"level": LEVEL[DEFAULT_SEVERITY.get(code, "warning")]},
             }
         )
