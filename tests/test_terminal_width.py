@@ -175,3 +175,26 @@ def test_bar_counts_the_links_the_summary_counts(
     assert warm_bar.total == warm_bar.done == warm.summary.links
     statuses = Counter(lr.resolution.status for lr in report.links)
     assert sum(statuses.values()) == report.summary.links
+
+
+def test_bar_before_the_first_document_is_read() -> None:
+    """No "0/0" (which rich draws as a full bar): a pulse, and what is going on."""
+    live = Console(file=io.StringIO(), width=80, force_terminal=True, color_system=None)
+    bar = progress.RichProgress(0, console=live)
+    try:
+        out = Console(file=io.StringIO(), width=80, color_system=None)
+        out.print(*bar._progress.get_renderables())
+        file = out.file
+        assert isinstance(file, io.StringIO)
+        first, second = file.getvalue().rstrip("\n").splitlines()
+        assert " 0 links " in first and "0/0" not in first
+        assert second == "  reading the documents"
+        bar.grow(29)
+        bar.advance(3)
+        out = Console(file=io.StringIO(), width=80, color_system=None)
+        out.print(*bar._progress.get_renderables())
+        file = out.file
+        assert isinstance(file, io.StringIO)
+        assert " 3/29 links " in file.getvalue() and "reading" not in file.getvalue()
+    finally:
+        bar.close()

@@ -60,10 +60,25 @@ class RichProgress:
 
     def __init__(self, total: int, console: Any = None) -> None:
         from rich.console import Console, Group, RenderableType
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            ProgressColumn,
+            Task,
+            TextColumn,
+            TimeElapsedColumn,
+        )
         from rich.text import Text
 
         info = self  # the second line reads the latest counts from here
+
+        class _Count(ProgressColumn):
+            """``1,234/5,678 links``; ``0 links`` while no document is read yet."""
+
+            def render(self, task: Task) -> Text:
+                if task.total is None:
+                    return Text(f"{int(task.completed):,} {UNIT}")
+                return Text(f"{int(task.completed):,}/{int(task.total):,} {UNIT}")
 
         class _TwoLines(Progress):
             def get_renderables(self) -> Iterable[RenderableType]:
@@ -72,18 +87,19 @@ class RichProgress:
                     Text(info._info, no_wrap=True, overflow="ellipsis", style="dim"),
                 )
 
-        self._info = ""
+        # until the first document is read there is nothing to count: the bar pulses
+        self._info = "" if total else "  reading the documents"
         self._progress = _TwoLines(
             TextColumn(f"[bold]checking {UNIT}"),
             BarColumn(bar_width=None),
-            TextColumn("{task.completed:,}/{task.total:,} " + UNIT),
+            _Count(),
             TimeElapsedColumn(),
             console=console if console is not None else Console(stderr=True),
             transient=True,
             expand=True,
         )
         self._total = total
-        self._task = self._progress.add_task(UNIT, total=total)
+        self._task = self._progress.add_task(UNIT, total=total or None)
         self._progress.start()
         self._closed = False
 
@@ -91,6 +107,8 @@ class RichProgress:
         """``n`` more links to do (documents are read while the first ones are checked)."""
         if n:
             self._total += n
+            if self._info == "  reading the documents":
+                self._info = ""
             self._progress.update(self._task, total=self._total)
 
     def advance(self, n: int = 1) -> None:
