@@ -87,21 +87,24 @@ def _findings_lines(findings: list[Finding], width: int) -> list[Text]:
 
 def _wrap(head: str, message: str, indent: str, width: int) -> list[str]:
     """``head`` then ``message`` in lines of at most ``width`` columns where words allow:
-    the message starts after ``head`` when a fair part of it fits there, else on the next
-    line; the lines after the first start with ``indent``. A word longer than a line (a
-    URL) stands alone on its line, whole."""
+    the message starts after ``head`` (its next lines under its first word) when a fair
+    part of it fits there, else on the next line, every line starting with ``indent``.
+    A word longer than a line (a URL) stands alone on its line, whole, from ``indent``."""
     room = width - len(head)
     if len(message) <= room or room >= MIN_MESSAGE_ROOM:
-        first, rest_indent = head, indent
+        # the message's next lines stand under its first word, as linters print them
         lines = textwrap.wrap(
             message,
             width=max(width, len(head) + 1),
-            initial_indent=first,
-            subsequent_indent=rest_indent,
+            initial_indent=head,
+            subsequent_indent=" " * len(head),
             break_long_words=False,
             break_on_hyphens=False,
         )
-        return lines or [head.rstrip()]
+        return [
+            indent + line.strip() if i and len(line) > width and " " not in line.strip() else line
+            for i, line in enumerate(lines)
+        ] or [head.rstrip()]
     wrapped = textwrap.wrap(
         message,
         width=max(width, len(indent) + 1),
