@@ -278,7 +278,9 @@ ENRICH_FORMATS = ("terminal", "json")
 @_shared_options(FORMATS, "report format (default: terminal on a TTY, else json)")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="known findings to tolerate")
 @click.option(
-    "--update-baseline", is_flag=True, help="write the current findings to --baseline, exit 0"
+    "--update-baseline",
+    is_flag=True,
+    help="write the current findings to --baseline (no report) and exit 0",
 )
 def verify(
     paths: tuple[str, ...],

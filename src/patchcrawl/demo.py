@@ -228,7 +228,7 @@ def run_demo(
                     "demo DIR` keeps it in DIR).",
                     width,
                 )
-            write("\n".join(tail) + "\n")
+        write("\n".join(tail) + "\n")  # the server is stopped now, as this says
     finally:
         shutil.rmtree(cache, ignore_errors=True)
     return DemoRun(report, done.diff, done.fixes, missed)
