@@ -69,7 +69,7 @@ def throughput(links: int, hosts: int, latency: float, conc: int, interval: floa
         [
             sys.executable,
             "-m",
-            "tests.kernelweb.server",
+            "patchcrawl.testweb.server",
             "--port",
             str(port),
             "--static",

@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.kernelweb.http import WebResponse
-from tests.kernelweb.server import KernelWeb
+from patchcrawl.testweb.http import WebResponse
+from patchcrawl.testweb.server import KernelWeb
 
 ROOT = Path(__file__).resolve().parent.parent
 BOMB = ROOT / "tests" / "data" / "bombs" / "gzip-gzip-1GiB.bin"

@@ -33,10 +33,10 @@ if str(ROOT) not in sys.path:
 
 import aiohttp  # noqa: E402
 import httpx  # noqa: E402
-from tests.kernelweb.http import WebRequest, WebResponse  # noqa: E402
-from tests.kernelweb.server import KernelWeb  # noqa: E402
 
 from patchcrawl.fetch.engine_aiohttp import AiohttpTransport  # noqa: E402
+from patchcrawl.testweb.http import WebRequest, WebResponse  # noqa: E402
+from patchcrawl.testweb.server import KernelWeb  # noqa: E402
 
 BODY = b"<html><body>" + b"x" * 20_000 + b"</body></html>"
 PARALLEL = 12

@@ -17,10 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.kernelweb.sites.lore import message_html
-from tests.kernelweb.world import World
-
 from patchcrawl.sources import lore
+from patchcrawl.testweb.sites.lore import message_html
+from patchcrawl.testweb.world import World
 
 
 def pages(n: int, seed: int) -> list[bytes]:

@@ -1,6 +1,6 @@
 """Shared pieces of the link-checker benchmarks (nothing leaves 127.0.0.0/8).
 
-* :class:`BenchWorld`: ``tests.kernelweb.world.World`` with indexed look-ups, so the
+* :class:`BenchWorld`: ``patchcrawl.testweb.world.World`` with indexed look-ups, so the
   simulated sites answer in O(1) however large the world (the base class scans every
   message for ``thread()`` and every patchwork item for ``pw_by_msgid()``, which is
   right for tests and far too slow for 50,000 links).
@@ -31,10 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from tests.kernelweb.server import KernelWeb, LoggedRequest  # noqa: E402
-from tests.kernelweb.sites import make_handler  # noqa: E402
-from tests.kernelweb.world import _WORDS as WORLD_WORDS  # noqa: E402
-from tests.kernelweb.world import Message, PatchworkItem, Series, World  # noqa: E402
+from patchcrawl.testweb.server import KernelWeb, LoggedRequest  # noqa: E402
+from patchcrawl.testweb.sites import make_handler  # noqa: E402
+from patchcrawl.testweb.world import _WORDS as WORLD_WORDS  # noqa: E402
+from patchcrawl.testweb.world import Message, PatchworkItem, Series, World  # noqa: E402
 
 VENV_BIN = ROOT / ".venv" / "bin"
 PATCHCRAWL = str(VENV_BIN / "patchcrawl")

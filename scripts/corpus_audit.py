@@ -34,18 +34,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.kernelweb.corpus_world import (  # noqa: E402
-    DEFECT_CODES,
-    corpus_handler,
-    world_from_documents,
-)
-from tests.kernelweb.server import KernelWeb  # noqa: E402
-
 from patchcrawl import pipeline  # noqa: E402
 from patchcrawl.discover import find_markdown  # noqa: E402
 from patchcrawl.models import Finding, Report  # noqa: E402
 from patchcrawl.settings import RemapRule, Settings  # noqa: E402
 from patchcrawl.tables import scan_paths  # noqa: E402
+from patchcrawl.testweb.corpus_world import (  # noqa: E402
+    DEFECT_CODES,
+    corpus_handler,
+    world_from_documents,
+)
+from patchcrawl.testweb.server import KernelWeb  # noqa: E402
 
 EXAMPLES = 3
 _Key = tuple[str, str, int, str | None, str | None, str | None]

@@ -24,8 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.cli_helpers import run_cli
 from tests.kernelweb import realmail
-from tests.kernelweb.server import KernelWeb
-from tests.kernelweb.sites import make_handler
+
+from patchcrawl.testweb.server import KernelWeb
+from patchcrawl.testweb.sites import make_handler
 
 
 def main() -> int:

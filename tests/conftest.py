@@ -10,7 +10,7 @@ import pytest
 
 from patchcrawl.fetch import ResponseCache
 from patchcrawl.settings import RemapRule, Settings, remap_url
-from tests.kernelweb.server import KernelWeb
+from patchcrawl.testweb.server import KernelWeb
 
 
 @pytest.fixture

@@ -21,10 +21,10 @@ from patchcrawl.fetch import (
     normalize_url,
 )
 from patchcrawl.models import Hop, Metadata, Resolution, Response
+from patchcrawl.testweb.http import WebResponse
+from patchcrawl.testweb.server import Fault, KernelWeb
 from tests.conftest import web_cache, web_settings
 from tests.fetchutil import fetch
-from tests.kernelweb.http import WebResponse
-from tests.kernelweb.server import Fault, KernelWeb
 
 LORE = "https://lore.kernel.org"
 ROOT = Path(__file__).resolve().parent.parent

@@ -128,6 +128,46 @@ def test_explicit_config(tmp_path: Path) -> None:
         load_settings("nope.toml", str(tmp_path))
 
 
+@pytest.mark.parametrize("name", ["patchcrawl.toml", "conf/mine.toml"])
+def test_both_forms_in_patchcrawl_toml_and_config_files(tmp_path: Path, name: str) -> None:
+    """In patchcrawl.toml and a --config file the keys stand at top level or under
+    [tool.patchcrawl] (the pyproject form pasted as it is), with the same meaning."""
+    top = (
+        'retries = 6\n[hosts."lore.kernel.org"]\ninterval = 2.0\n'
+        '[[ignore]]\ncodes = ["dead-link"]\n'
+    )
+    tool = (
+        "[tool.patchcrawl]\nretries = 6\n"
+        '[tool.patchcrawl.hosts."lore.kernel.org"]\ninterval = 2.0\n'
+        '[[tool.patchcrawl.ignore]]\ncodes = ["dead-link"]\n'
+        "[tool.other]\nx = 1\n"  # another tool's table in the same file is left alone
+    )
+    config = None if name == "patchcrawl.toml" else name
+    got = []
+    for text in (top, tool):
+        write(tmp_path / name, text)
+        s = load_settings(config, str(tmp_path))
+        got.append((s.retries, s.host_policy("lore.kernel.org"), s.ignores[0].codes))
+    assert got[0] == got[1] == (6, (4, 2.0), ("dead-link",))
+    # errors name the key as written
+    write(tmp_path / name, "[tool.patchcrawl]\nretries = -1\n")
+    shown = name
+    with pytest.raises(UsageError, match=rf"{re.escape(shown)}: 'tool\.patchcrawl\.retries'"):
+        load_settings(config, str(tmp_path))
+    write(tmp_path / name, "retries = -1\n")
+    with pytest.raises(UsageError, match=rf"{re.escape(shown)}: 'retries'"):
+        load_settings(config, str(tmp_path))
+
+
+def test_one_form_at_a_time(tmp_path: Path) -> None:
+    write(tmp_path / "patchcrawl.toml", "retries = 2\n[tool.patchcrawl]\ntimeout = 3\n")
+    with pytest.raises(UsageError, match=r"both at top level \('retries'\) and under"):
+        load_settings(None, str(tmp_path))
+    write(tmp_path / "patchcrawl.toml", "[tool.ruff]\nline-length = 100\n")
+    with pytest.raises(UsageError, match=r"'tool' has no 'patchcrawl' table"):
+        load_settings(None, str(tmp_path))
+
+
 def test_cache_dir_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path / "pyproject.toml", '[tool.patchcrawl]\ncache-dir = "mine"\n')
     assert load_settings(None, str(tmp_path)).cache_dir == str(tmp_path / "mine")

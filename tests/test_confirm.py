@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from patchcrawl.testweb.server import KernelWeb
+from patchcrawl.testweb.sites import make_handler
+from patchcrawl.testweb.world import World
 from tests.cli_helpers import run_cli, verify_argv
-from tests.kernelweb.server import KernelWeb
-from tests.kernelweb.sites import make_handler
-from tests.kernelweb.world import World
 
 HEAD = (
     "| 时间  | 作者 | 特性 | 描述 | 是否合入主线 | 链接 |\n"

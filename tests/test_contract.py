@@ -21,10 +21,10 @@ import pytest
 
 from patchcrawl.cli import app
 from patchcrawl.models import DEFAULT_SEVERITY, FINDING_CODES
+from patchcrawl.testweb.server import KernelWeb
+from patchcrawl.testweb.sites import make_handler
 from tests.cli_helpers import Run, closed_port, run_cli
 from tests.kernelweb.scenarios import Scenario, build
-from tests.kernelweb.server import KernelWeb
-from tests.kernelweb.sites import make_handler
 
 ROOT = Path(__file__).resolve().parent.parent
 GIT = shutil.which("git")
@@ -195,8 +195,12 @@ def test_path_file_and_directory_suffixes(tmp_path: Path) -> None:
     files = {Path(link["file"]).name for link in r.json()["links"]}
     assert files == {"a.md", "b.MD", "c.markdown"}
     assert r.json()["summary"]["files"] == 3
-    one = run_cli(["scan", d / "d.txt"])  # a file given explicitly is read whatever its name
-    assert one.code == 0 and one.json()["summary"]["files"] == 1
+    # a file given explicitly that is not markdown is an input error naming it
+    for name in ("d.txt", "e.mdx"):
+        one = run_cli(["scan", d / name])
+        assert one.code == 2 and one.out == b""
+        assert f"{d / name}: not a markdown file" in one.err
+    assert run_cli(["scan", d / "b.MD"]).code == 0
 
 
 def test_no_path_outside_checkout_means_cwd(tmp_path: Path) -> None:

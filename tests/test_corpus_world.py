@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from patchcrawl.tables import scan_bytes, scan_file
-from tests.kernelweb.corpus_world import DEFECT_CODES, corpus_handler, world_from_documents
-from tests.kernelweb.http import WebRequest
-from tests.planted_web import PLANTED
+from patchcrawl.testweb.corpus_world import DEFECT_CODES, corpus_handler, world_from_documents
+from patchcrawl.testweb.http import WebRequest
+from patchcrawl.testweb.planted import PLANTED
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

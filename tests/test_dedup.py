@@ -19,10 +19,10 @@ import pytest
 from patchcrawl import pipeline
 from patchcrawl.fetch import normalize_url
 from patchcrawl.sources import resolver as resolver_mod
+from patchcrawl.testweb.server import KernelWeb
+from patchcrawl.testweb.sites import make_handler
+from patchcrawl.testweb.world import World
 from tests.conftest import web_settings
-from tests.kernelweb.server import KernelWeb
-from tests.kernelweb.sites import make_handler
-from tests.kernelweb.world import World
 
 HEAD = "| 时间 | 作者 | 特性 | 描述 | 是否合入主线 | 链接 |\n|:-:|:-:|:-:|:-:|:-:|:-:|\n"
 

@@ -25,10 +25,10 @@ from patchcrawl.fetch.cache import ResponseCache, cache_prune, cache_stats
 from patchcrawl.models import Finding
 from patchcrawl.reports import render
 from patchcrawl.settings import Settings
+from patchcrawl.testweb.server import KernelWeb
+from patchcrawl.testweb.sites import make_handler
+from patchcrawl.testweb.world import Series, World
 from tests.conftest import web_settings
-from tests.kernelweb.server import KernelWeb
-from tests.kernelweb.sites import make_handler
-from tests.kernelweb.world import Series, World
 from tests.scan_helpers import on_scan
 
 HEAD = "| 时间 | 作者 | 特性 | 描述 | 是否合入主线 | 链接 |\n|:-:|:-:|:-:|:-:|:-:|:-:|\n"
@@ -333,9 +333,9 @@ def test_enrich_and_junit_scan_every_document(
     with _served(tmp_path) as (docs, settings):
         pipeline.verify(docs.paths, settings, slim=True)
         scans = Scans(monkeypatch)
-        diff, _checked, _written = pipeline.enrich(
+        diff = pipeline.enrich(
             docs.paths, settings, select=None, ignore=None, write=False, rescue=False
-        )
+        ).diff
         assert scans.take() == docs.paths
     assert b"-| 2021/03/02 | Vlastimil Babka | mm: kept document test 0-1 | x | v9" in diff
 

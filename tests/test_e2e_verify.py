@@ -19,9 +19,9 @@ from typing import Any
 import jsonschema
 import pytest
 
+from patchcrawl.testweb.planted import EXPECTED, PLANTED, install_faults, planted_handler, row_lines
+from patchcrawl.testweb.server import KernelWeb
 from tests.cli_helpers import closed_port, run_cli
-from tests.kernelweb.server import KernelWeb
-from tests.planted_web import EXPECTED, PLANTED, install_faults, planted_handler, row_lines
 
 SCHEMA = Path(__file__).resolve().parent / "data" / "patchcrawl-report-1.schema.json"
 FAST = ["--no-progress", "--host-interval", "0", "--retries", "2", "--timeout", "3"]

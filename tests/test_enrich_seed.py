@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from patchcrawl.tables import scan_file
+from patchcrawl.testweb.corpus_world import corpus_handler, world_from_documents
+from patchcrawl.testweb.server import KernelWeb
 from tests.cli_helpers import run_cli
-from tests.kernelweb.corpus_world import corpus_handler, world_from_documents
-from tests.kernelweb.server import KernelWeb
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "BPF-2021-02-15.md"
 FAST = ["--no-progress", "--host-interval", "0", "--retries", "0", "--timeout", "5"]

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from patchcrawl.testweb.http import WebResponse
+from patchcrawl.testweb.server import KernelWeb
 from tests.cli_helpers import Run, run_cli, verify_argv
-from tests.kernelweb.http import WebResponse
-from tests.kernelweb.server import KernelWeb
 
 HEAD = (
     "| 时间  | 作者 | 特性 | 描述 | 是否合入主线 | 链接 |\n"
@@ -542,8 +542,8 @@ def _enrichable(web: KernelWeb, tmp_path: Path) -> Path:
     """A document whose row enrich fixes (its status says v1, the mail v2)."""
     import datetime as dt
 
-    from tests.kernelweb.sites import make_handler
-    from tests.kernelweb.world import World
+    from patchcrawl.testweb.sites import make_handler
+    from patchcrawl.testweb.world import World
 
     world = World()
     world.add_message(

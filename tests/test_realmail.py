@@ -23,10 +23,10 @@ from typing import Any
 
 import pytest
 
+from patchcrawl.testweb.server import KernelWeb
+from patchcrawl.testweb.sites import make_handler
 from tests.cli_helpers import run_cli
 from tests.kernelweb import realmail
-from tests.kernelweb.server import KernelWeb
-from tests.kernelweb.sites import make_handler
 
 PRECISION_MIN = 0.97
 RECALL_MIN = 0.95

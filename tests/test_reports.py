@@ -55,8 +55,9 @@ def test_json_validates_and_keeps_the_contract_key_order(report_schema: Any) -> 
     assert data["tool"] == {"name": "patchcrawl", "version": "0.1.0"}
     assert list(data["summary"]) == [
         "files", "tables", "rows", "links", "table_links", "unique_urls", "by_status",
-        "findings", "requests", "from_cache", "seconds",
+        "findings", "requests", "from_cache", "seconds", "complete", "incomplete_reason",
     ]  # fmt: skip
+    assert data["summary"]["complete"] is True
     assert data["summary"]["findings"] == {"error": 8, "warning": 6, "info": 4}
     assert list(data["summary"]["by_status"])[:3] == ["ok", "moved", "dead"]
     link0 = data["links"][0]
@@ -326,7 +327,7 @@ def test_terminal_no_findings() -> None:
 
 def test_markdown_report() -> None:
     text = render(make_report(), "markdown")
-    assert text.startswith("## patchcrawl report\n")
+    assert text.startswith("## patchcrawl verify report\n")
     assert "| 2 | 1 | 4 | 13 | 11 | 11 | 8 | 6 | 4 | 17 | 2 | 1.9 |" in text
     assert "<details><summary>17 findings</summary>" in text  # long file collapsed
     assert "### `data/other.md` (1 warning)" in text

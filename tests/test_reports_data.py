@@ -394,4 +394,4 @@ def make_scan_report() -> Report:
         from_cache=0,
         seconds=0.05,
     )
-    return replace(full, links=links, findings=findings, summary=summary)
+    return replace(full, links=links, findings=findings, summary=summary, command="scan")

@@ -22,9 +22,9 @@ from patchcrawl.rescue import (
 )
 from patchcrawl.settings import RemapRule, Settings
 from patchcrawl.tables import scan_bytes
-from tests.kernelweb.server import KernelWeb
-from tests.kernelweb.sites import lore as lore_site
-from tests.kernelweb.world import World
+from patchcrawl.testweb.server import KernelWeb
+from patchcrawl.testweb.sites import lore as lore_site
+from patchcrawl.testweb.world import World
 
 FEED = (Path(__file__).parent / "data" / "rescue" / "lore_search.atom").read_bytes()
 HEAD = (

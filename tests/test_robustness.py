@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from patchcrawl.testweb.server import KernelWeb
+from patchcrawl.testweb.sites import make_handler
 from tests.cli_helpers import Run, run_cli
 from tests.kernelweb.scenarios import Scenario, build
-from tests.kernelweb.server import KernelWeb
-from tests.kernelweb.sites import make_handler
 from tests.test_contract import CELLS, KINDS, STATUSES, check_report
 
 FAST = ["--host-interval", "0", "--timeout", "2", "--retries", "0", "--no-progress"]

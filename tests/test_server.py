@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.kernelweb.http import WebRequest, WebResponse
-from tests.kernelweb.server import CHALLENGE_HTML, KernelWeb
+from patchcrawl.testweb.http import WebRequest, WebResponse
+from patchcrawl.testweb.server import CHALLENGE_HTML, KernelWeb
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -143,7 +143,7 @@ def test_module_entry_point_serves() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.kernelweb.server", "--port", str(port), "--static"],
+        [sys.executable, "-m", "patchcrawl.testweb.server", "--port", str(port), "--static"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -6,10 +6,10 @@ import json
 import re
 from urllib.parse import quote
 
-from tests.kernelweb.http import WebRequest, WebResponse
+from patchcrawl.testweb.http import WebRequest, WebResponse
+from patchcrawl.testweb.sites import make_handler
+from patchcrawl.testweb.world import World
 from tests.kernelweb.scenarios import build
-from tests.kernelweb.sites import make_handler
-from tests.kernelweb.world import World
 
 
 def get(world: World, url: str) -> WebResponse:

@@ -11,9 +11,9 @@ from patchcrawl.fetch.client import Fetcher
 from patchcrawl.models import Ref, Resolution
 from patchcrawl.settings import RemapRule, Settings
 from patchcrawl.sources import Resolver
+from patchcrawl.testweb.server import KernelWeb
+from patchcrawl.testweb.sites import make_handler
 from tests.kernelweb.scenarios import Scenario, build, make_ref
-from tests.kernelweb.server import KernelWeb
-from tests.kernelweb.sites import make_handler
 
 LORE = "https://lore.kernel.org"
 

@@ -9,9 +9,9 @@ import pytest
 from patchcrawl.models import Ref, Resolution, Response
 from patchcrawl.settings import Settings
 from patchcrawl.sources import Resolver
+from patchcrawl.testweb.sites import make_handler
+from patchcrawl.testweb.sites.direct import direct_getter
 from tests.kernelweb.scenarios import Scenario, build, make_ref
-from tests.kernelweb.sites import make_handler
-from tests.kernelweb.sites.direct import direct_getter
 
 LORE = "https://lore.kernel.org"
 

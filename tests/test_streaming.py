@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import multiprocessing
+import re
 import threading
 import time
 from collections.abc import Generator
@@ -25,10 +26,10 @@ from patchcrawl import pipeline, tables
 from patchcrawl.fetch.politeness import Politeness
 from patchcrawl.models import Document, Report
 from patchcrawl.settings import UsageError
+from patchcrawl.testweb.server import KernelWeb
+from patchcrawl.testweb.sites import make_handler
+from patchcrawl.testweb.world import World
 from tests.conftest import web_settings
-from tests.kernelweb.server import KernelWeb
-from tests.kernelweb.sites import make_handler
-from tests.kernelweb.world import World
 from tests.scan_helpers import on_scan
 
 HEAD = "| 时间 | 作者 | 特性 | 描述 | 是否合入主线 | 链接 |\n|:-:|:-:|:-:|:-:|:-:|:-:|\n"
@@ -161,10 +162,17 @@ def test_a_failure_while_scanning_stops_the_crawl(
     on_scan(monkeypatch, scan)
     threads = threading.active_count()
     with KernelWeb(make_handler(world), latency=0.02) as web:
-        t0 = time.monotonic()
         with pytest.raises(RuntimeError, match="scanner bug"):
             pipeline.check_paths(paths, web_settings(web, cache_dir=tmp_path / "c"))
-        assert time.monotonic() - t0 < 10
+
+        # the crawl stopped there (a hang would meet pytest's timeout): nothing of the
+        # file after the failing one was ever asked for
+        def msgids(path: str) -> set[str]:
+            return set(re.findall(r"lore\.kernel\.org/all/([^/)]+)/", Path(path).read_text()))
+
+        only_last = msgids(paths[3]) - msgids(paths[0]) - msgids(paths[1])
+        assert len(only_last) == 4
+        assert not [r for r in web.log if any(m in r.path for m in only_last)]
     # no event loop or worker left running
     with pytest.raises(RuntimeError):
         asyncio.get_running_loop()
@@ -203,8 +211,10 @@ def test_a_run_stopped_by_an_error_keeps_the_resolutions_it_made(
 
 def _serve_in_child(world: World, latency: float, conn: Connection) -> None:
     """A KernelWeb in a process of its own: the stamps of its request log do not wait
-    for the GIL of the process under test (the busy scanner holds it)."""
+    for the GIL of the process under test (the busy scanner holds it). The first
+    request to lore is held a second: the requests after it must leave meanwhile."""
     with KernelWeb(make_handler(world), latency=latency) as web:
+        web.fault(re.compile(r"^https?://lore\.kernel\.org/"), delay=1.0, times=1)
         conn.send(web.remap_rule())
         conn.recv()  # the run is over
         log = web.requests_for_host("lore.kernel.org")
@@ -217,7 +227,13 @@ def test_spacing_holds_while_the_scanner_keeps_the_loop_busy(
 ) -> None:
     """A request that leaves late (the event loop was busy scanning) must not bring the
     next one closer than the interval: spacing is counted from the wire (the trace hook
-    of each transport), not from the slot."""
+    of each transport), not from the slot.
+
+    Nothing here depends on how busy the machine is: the spacing is measured where it
+    is made, at each request's departure on the client, and the overlap on a request
+    the server holds for a second (ten intervals). The same run seen from the server
+    (whose stamps trail the departures by a few ms, more on a loaded machine) is a
+    figure of ``bench/bench_spacing.py``."""
     monkeypatch.setenv("PATCHCRAWL_HTTP_ENGINE", engine)
     world, paths = _files(tmp_path, files=6, rows=6)
     real_steps = tables.scan_steps
@@ -261,22 +277,18 @@ def test_spacing_holds_while_the_scanner_keeps_the_loop_busy(
         child.join(10)
         if child.is_alive():
             child.kill()
-    starts = sorted(start for start, _end, _n in log)
-    spacing = min(b - a for a, b in itertools.pairwise(starts))
     assert {r.status for r in checked.resolutions.values()} == {"ok"}
-    assert len(starts) >= 36
+    assert len(log) >= 36
     # the next request is granted when the previous one is on the wire, not answered:
-    # at 250 ms latency and 100 ms apart, requests overlap (the trace hook fired)
+    # while the server held the first request a second, others went out (the trace
+    # hook fired); without the hook the next would wait for that answer
     assert max(n for _s, _e, n in log) >= 2
-    # on the client, every request left at least the interval after the one before
-    assert len(departures) == len(starts)
+    # on the client, every request left at least the interval after the one before:
+    # the next start is counted from the clock read at the departure, so this holds
+    # however late the loop ran (1 ms is for float rounding, not for timing)
+    assert len(departures) == len(log)
     left = min(b - a for a, b in itertools.pairwise(departures))
     assert left >= interval - 0.001, f"two requests left {left * 1000:.1f} ms apart"
-    # and so the server (in its own process) saw them: it stamps a start when it has
-    # read the request head, which trailed the client's departure by up to 3 ms in
-    # 70 runs and by 6 ms once in a hundred, so allow 10 % of the interval, as
-    # bench_lychee.py does (without the departure hook the gap fell 20-40 ms short)
-    assert spacing >= interval * 0.9, f"two requests {spacing * 1000:.1f} ms apart"
 
 
 def test_slim_documents_give_the_same_reports(tmp_path: Path) -> None:

@@ -96,3 +96,66 @@ def test_pre_commit_hooks_use_accepted_commands() -> None:
 def test_unknown_option_is_refused() -> None:
     with pytest.raises(click.UsageError):
         _parse(["verify", "--no-such-option"])
+
+
+# ---------------------------------------------------------------- GitLab and a plain shell
+
+
+def test_gitlab_job_commands_are_accepted_by_the_cli() -> None:
+    data = yaml.safe_load((ROOT / "docs/gitlab/patchcrawl-audit.gitlab-ci.yml").read_text())
+    job = data["patchcrawl-audit"]
+    lines = [*job["script"], *job["after_script"]]
+    commands = [c for line in lines for c in _patchcrawl_commands(line)]
+    verify = [c for c in commands if c[0] == "verify"]
+    assert len(verify) == 2 and commands[-1][:2] == ["cache", "prune"]
+    for argv in commands:
+        ctx = _parse(argv)
+        if "no_progress" in ctx.params:
+            assert ctx.params["no_progress"] is True
+    assert {_parse(c).params["fmt"] for c in verify} == {"junit", "markdown"}
+    assert all(_parse(c).params["baseline"] for c in verify)
+    assert job["artifacts"]["reports"]["junit"] == "patchcrawl-junit.xml"
+    assert job["allow_failure"] == {"exit_codes": 3}  # could not check: not a red pipeline
+    assert ".patchcrawl-cache/" in job["cache"]["paths"]
+
+
+def test_shell_script_runs_against_the_test_web(tmp_path: Path) -> None:
+    """The plain shell example, run as it is with ``patchcrawl`` pointed at the test
+    web: it writes both reports, prunes the cache and exits 1 on error findings."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from patchcrawl.testweb.planted import PLANTED, install_faults, planted_handler
+    from patchcrawl.testweb.server import KernelWeb
+
+    script = ROOT / "docs/ci/patchcrawl-audit.sh"
+    assert subprocess.run(["sh", "-n", str(script)]).returncode == 0
+    shutil.copyfile(PLANTED, tmp_path / "history.md")
+    exe = Path(sys.executable).parent / "patchcrawl"
+    with KernelWeb(planted_handler()) as web:
+        install_faults(web)
+        wrapper = tmp_path / "pc"
+        wrapper.write_text(
+            "#!/bin/sh\n"
+            f'if [ "$1" = verify ]; then exec {exe} "$@" --remap \'{web.remap_rule()}\''
+            " --host-interval 0 --retries 2; fi\n"
+            f'exec {exe} "$@"\n'
+        )
+        wrapper.chmod(0o755)
+        env = {**os.environ, "PATCHCRAWL": str(wrapper), "PATCHCRAWL_CACHE_DIR": "c"}
+        done = subprocess.run(
+            ["sh", str(script), "history.md"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "new error findings" in done.stderr
+    assert (tmp_path / "patchcrawl.md").read_text().startswith("## patchcrawl verify report")
+    sarif = (tmp_path / "patchcrawl.sarif").read_text()
+    assert '"executionSuccessful": true' in sarif
+    assert "dead-link" in done.stdout  # the terminal report, from the cache

@@ -236,10 +236,11 @@ def baseline_data(
 
 def write_baseline(
     path: str, findings: Sequence[Finding], documents: Sequence[Document] = ()
-) -> None:
-    """Write the baseline atomically: temp file in the same directory, fsync, os.replace."""
-    text = json_safe(json.dumps(baseline_data(findings, documents), ensure_ascii=False, indent=2))
-    text += "\n"
+) -> tuple[int, int]:
+    """Write the baseline atomically: temp file in the same directory, fsync, os.replace.
+    Returns (entries written, findings they stand for): identical findings share an entry."""
+    data = baseline_data(findings, documents)
+    text = json_safe(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
     directory = os.path.dirname(os.path.abspath(path))
     try:
         fd, tmp = tempfile.mkstemp(prefix=".patchcrawl-baseline-", suffix=".tmp", dir=directory)
@@ -261,3 +262,4 @@ def write_baseline(
             os.fsync(dfd)
         finally:
             os.close(dfd)
+    return len(data["findings"]), len(findings)

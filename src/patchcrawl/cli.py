@@ -14,7 +14,13 @@ import click
 
 from patchcrawl import __version__
 from patchcrawl.models import FINDING_CODES, Report
-from patchcrawl.settings import RemapRule, Settings, UsageError, parse_duration
+from patchcrawl.settings import (
+    RemapRule,
+    Settings,
+    UsageError,
+    check_http_engine,
+    parse_duration,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,34 +28,94 @@ FORMATS = ("terminal", "json", "markdown", "junit", "sarif", "github")
 EXIT_INTERNAL = 4
 
 
-def _shared_options(func: F) -> F:
-    """Options shared by ``verify`` and ``enrich`` (CONTRACT.md)."""
-    opts = [
-        click.argument("paths", nargs=-1, type=click.Path()),
-        click.option("--format", "fmt", type=click.Choice(FORMATS), help="report format"),
-        click.option(
-            "--output", "-o", type=click.Path(dir_okay=False), help="write the report there"
-        ),
-        click.option("--cache-dir", type=click.Path(file_okay=False), help="persistent cache"),
-        click.option("--offline", is_flag=True, help="answer only from the cache"),
-        click.option("--max-age", help="how old a cached answer may be (30m, 12h, 7d)"),
-        click.option(
-            "--remap", multiple=True, metavar="'REGEX REPLACEMENT'", help="rewrite request URLs"
-        ),
-        click.option("--allow-private", is_flag=True, help="allow loopback/private addresses"),
-        click.option("--host-concurrency", type=click.IntRange(1, 256), help="parallel per host"),
-        click.option("--host-interval", type=click.FloatRange(0), help="seconds between starts"),
-        click.option("--max-concurrency", type=click.IntRange(1, 4096), help="global cap"),
-        click.option("--timeout", type=click.FloatRange(0.1), help="seconds per request"),
-        click.option("--retries", type=click.IntRange(0, 20), help="retries per request"),
-        click.option(
-            "--config", "config_file", type=click.Path(dir_okay=False), help="settings file"
-        ),
-        click.option("--no-progress", is_flag=True, help="no progress bar"),
-    ]
-    for opt in reversed(opts):
-        func = opt(func)
-    return func
+_D = Settings()  # the defaults, as ``--help`` shows them
+
+
+def _shared_options(formats: Sequence[str], format_help: str) -> Callable[[F], F]:
+    """Options shared by ``verify`` and ``enrich`` (CONTRACT.md); ``--format`` takes
+    ``formats``. A default a settings file can change is shown as the built-in one."""
+
+    def decorate(func: F) -> F:
+        opts = [
+            click.argument("paths", nargs=-1, type=click.Path()),
+            click.option("--format", "fmt", type=click.Choice(formats), help=format_help),
+            click.option(
+                "--output",
+                "-o",
+                type=click.Path(dir_okay=False),
+                help="write the report there (atomically) instead of stdout",
+            ),
+            click.option(
+                "--cache-dir",
+                type=click.Path(file_okay=False),
+                help="persistent cache (default: cache/ in the checkout, else the user cache "
+                "dir; PATCHCRAWL_CACHE_DIR too)",
+            ),
+            click.option("--offline", is_flag=True, help="answer only from the cache"),
+            click.option(
+                "--max-age",
+                metavar="DURATION",
+                help="how old a cached answer may be before it is revalidated "
+                "(30m, 12h, 7d; default: 7d)",
+            ),
+            click.option(
+                "--remap",
+                multiple=True,
+                metavar="'REGEX REPLACEMENT'",
+                help="rewrite every request URL (repeatable; $1, ${1} or \\1)",
+            ),
+            click.option("--allow-private", is_flag=True, help="allow loopback/private addresses"),
+            click.option(
+                "--host-concurrency",
+                type=click.IntRange(1, 256),
+                metavar="N",
+                help=f"parallel requests per host (default: {_D.host_concurrency})",
+            ),
+            click.option(
+                "--host-interval",
+                type=click.FloatRange(0),
+                metavar="SECONDS",
+                help=f"seconds between request starts per host (default: {_D.host_interval})",
+            ),
+            click.option(
+                "--max-concurrency",
+                type=click.IntRange(1, 4096),
+                metavar="N",
+                help=f"requests in flight in all (default: {_D.max_concurrency})",
+            ),
+            click.option(
+                "--timeout",
+                type=click.FloatRange(0.1),
+                metavar="SECONDS",
+                help=f"per request (default: {_D.timeout:g})",
+            ),
+            click.option(
+                "--retries",
+                type=click.IntRange(0, 20),
+                metavar="N",
+                help=f"retries per request (default: {_D.retries})",
+            ),
+            click.option(
+                "--config",
+                "config_file",
+                type=click.Path(dir_okay=False),
+                help="settings file (default: [tool.patchcrawl] in the nearest pyproject.toml, "
+                "or patchcrawl.toml)",
+            ),
+            click.option("--no-progress", is_flag=True, help="no progress bar"),
+        ]
+        for opt in reversed(opts):
+            func = opt(func)
+        return func
+
+    return decorate
+
+
+def _run_settings(**opts: Any) -> Settings:
+    """:func:`_settings` of a run that will send requests (verify, enrich): the
+    environment is checked too."""
+    check_http_engine(os.environ.get("PATCHCRAWL_HTTP_ENGINE"))
+    return _settings(**opts)
 
 
 def _settings(
@@ -159,6 +225,24 @@ def _emit(text: str | bytes, output: str | None) -> None:
         sys.stdout.buffer.flush()
 
 
+def _check_output(path: str | None, option: str) -> None:
+    """Refuse, before any request, a file that cannot be written: its directory is
+    missing or not writable, or it is a directory."""
+    if path is None:
+        return
+    if os.path.isdir(path):
+        raise UsageError(f"{option} {path}: is a directory")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"{option} {path}: no such directory {directory}")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {path}: cannot write in {directory} (permission denied)")
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
 def _codes(value: str | None, option: str) -> tuple[str, ...] | None:
     if not value:
         return None
@@ -177,10 +261,27 @@ def app() -> None:
     """Check the lore, patchwork and LWN references of kernel feature-history documents."""
 
 
-@app.command()
-@_shared_options
+VERIFY_EPILOG = """\b
+Exit codes:
+  0  every reference checked, no finding of severity error
+  1  at least one error finding
+  2  usage, configuration or input error (bad option, unreadable path, no markdown)
+  3  the check could not be done (network unavailable, or too many links left
+     unreachable); no link is called dead because of it
+  4  internal error (a bug): one line; PATCHCRAWL_DEBUG=1 adds the traceback
+"""
+
+ENRICH_FORMATS = ("terminal", "json")
+
+
+@app.command(epilog=VERIFY_EPILOG)
+@_shared_options(FORMATS, "report format (default: terminal on a TTY, else json)")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="known findings to tolerate")
-@click.option("--update-baseline", is_flag=True, help="write the current findings to --baseline")
+@click.option(
+    "--update-baseline",
+    is_flag=True,
+    help="write the current findings to --baseline (no report) and exit 0",
+)
 def verify(
     paths: tuple[str, ...],
     fmt: str | None,
@@ -192,21 +293,28 @@ def verify(
     """Check every reference; exit 1 on error findings, 3 when the check could not be done."""
     from patchcrawl import pipeline
 
-    settings = _settings(**opts)
+    settings = _run_settings(**opts)
     if update_baseline and not baseline:
         raise UsageError("--update-baseline needs --baseline FILE")
     fmt = _default_format(fmt, output)
+    # every choice about the output is checked before the first request
+    _check_output(output, "--output")
+    known = None
+    if baseline and update_baseline:
+        _check_output(baseline, "--baseline")
+    elif baseline:
+        from patchcrawl.baseline import load_baseline
+
+        known = load_baseline(baseline)
     # the cells of audited rows are needed afterwards by the junit report only
     report, checked = pipeline.verify(_paths(paths), settings, slim=fmt != "junit")
-    if baseline:
-        from patchcrawl.baseline import load_baseline, write_baseline
-
-        if update_baseline:
-            write_baseline(baseline, report.findings)
-        else:
-            new, _known = load_baseline(baseline).filter(report.findings)
-            report = dataclasses.replace(report, findings=tuple(new))
-            report = pipeline.recount(report)
+    if baseline and update_baseline:
+        _update_baseline(baseline, report, checked)
+        return
+    if known is not None:
+        new, suppressed = known.filter(report.findings)
+        report = dataclasses.replace(report, findings=tuple(new), suppressed=len(suppressed))
+        report = pipeline.recount(report)
     _emit_report(report, fmt, output)
     code = pipeline.exit_code(report, checked)
     if code == pipeline.EXIT_UNAVAILABLE:
@@ -214,8 +322,33 @@ def verify(
     sys.exit(code)
 
 
+def _update_baseline(path: str, report: Report, checked: Any) -> None:
+    """Write the findings of ``report`` as the baseline ``path`` and exit 0; a check
+    that could not be done writes nothing (exit 3): it would record no dead link."""
+    from patchcrawl import pipeline
+    from patchcrawl.baseline import write_baseline
+
+    if pipeline.could_not_check(checked):
+        click.echo(pipeline.unavailable_sentence(checked), err=True)
+        click.echo(f"patchcrawl: {path} was not written", err=True)
+        sys.exit(pipeline.EXIT_UNAVAILABLE)
+    entries, found = write_baseline(path, report.findings)
+    what = plural(entries, "entry", "entries")
+    if found != entries:
+        what += f" ({plural(found, 'finding')})"
+    click.echo(f"patchcrawl: wrote {what} to {path}", err=True)
+    if report.incomplete is not None:
+        click.echo(f"patchcrawl: {report.incomplete}", err=True)
+    sys.exit(0)
+
+
 @app.command()
-@_shared_options
+@_shared_options(
+    FORMATS,
+    "enrich writes terminal (the unified diff, the default) or json (the fixes: code, file, "
+    "line, old and new text, a rescue's score; and the diff); the other formats are "
+    "verify's and are refused before any request",
+)
 @click.option("--write", is_flag=True, help="apply the edits in place (atomically)")
 @click.option("--check", is_flag=True, help="exit 1 when there is anything to enrich")
 @click.option("--force", is_flag=True, help="with --write: also write read-only files")
@@ -226,7 +359,7 @@ def verify(
 @click.option(
     "--canonical-style",
     type=click.Choice(["all", "r", "list"]),
-    help="canonical lore URL form for moved links",
+    help="canonical lore URL form for moved links (default: all)",
 )
 @click.option("--no-rescue", is_flag=True, help="do not search lore for dead references")
 def enrich(
@@ -241,36 +374,49 @@ def enrich(
     no_rescue: bool,
     **opts: Any,
 ) -> None:
-    """Print a unified diff of proposed fixes (--write applies them)."""
+    """Print a unified diff of proposed fixes (--write applies them).
+
+    Exit 0, or 1 with --check when there is something to fix, 2 for a usage error,
+    3 when the check could not be done."""
     from patchcrawl import pipeline
 
-    settings = _settings(**opts)
-    diff, checked, changed = pipeline.enrich(
+    if fmt is not None and fmt not in ENRICH_FORMATS:
+        raise UsageError(
+            f"enrich --format {fmt}: enrich writes a unified diff (terminal) or json; "
+            f"{fmt} is a report format of verify"
+        )
+    settings = _run_settings(**opts)
+    selected = _codes(select, "--select")
+    ignored = _codes(ignore_codes, "--ignore")
+    _check_output(output, "--output")
+    done = pipeline.enrich(
         _paths(paths),
         settings,
-        select=_codes(select, "--select"),
-        ignore=_codes(ignore_codes, "--ignore"),
+        select=selected,
+        ignore=ignored,
         write=write,
         rescue=not no_rescue,
         force=force,
     )
-    if fmt not in (None, "terminal") and fmt != "json":
-        raise UsageError("enrich prints a unified diff; --format is terminal (diff) or json")
     if fmt == "json":
         import json
 
-        text = diff.decode("utf-8", "surrogateescape")
-        _emit(json.dumps({"diff": text, "written": changed}, ensure_ascii=False, indent=2), output)
-    elif not write:
-        if diff or output:
-            _emit(diff, output)
-    else:
-        for path in changed:
+        data = {
+            "diff": done.diff.decode("utf-8", "surrogateescape"),
+            "written": done.written,
+            "fixes": done.fixes,
+            "complete": not pipeline.could_not_check(done.checked),
+        }
+        _emit(json.dumps(data, ensure_ascii=False, indent=2), output)
+    elif not write and (done.diff or output):
+        _emit(done.diff, output)
+    if write:
+        for path in done.written:
             click.echo(f"patchcrawl: wrote {path}", err=True)
-    if pipeline.could_not_check(checked):
-        click.echo(pipeline.unavailable_sentence(checked), err=True)
+    if pipeline.could_not_check(done.checked):
+        click.echo(pipeline.unavailable_sentence(done.checked), err=True)
         sys.exit(pipeline.EXIT_UNAVAILABLE)
-    sys.exit(1 if check and diff else 0)
+    sys.exit(1 if check and done.diff else 0)
 
 
 @app.command()
@@ -289,6 +435,20 @@ def scan(
     report = pipeline.run_scan(_paths(paths), settings)
     fmt = _default_format(fmt, output)
     _emit_report(report, fmt, output)
+
+
+@app.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.option("--no-progress", is_flag=True, help="no progress bar")
+def demo(directory: str | None, no_progress: bool) -> None:
+    """The whole tool offline: a simulated lore/patchwork/LWN on 127.0.0.1, a document
+    with known defects (written into DIRECTORY, default a temporary directory that is
+    removed), verify and enrich on it. Uses a cache of its own, never yours; exit 1 if
+    a planted defect did not give its finding."""
+    from patchcrawl.demo import main as demo_main
+
+    check_http_engine(os.environ.get("PATCHCRAWL_HTTP_ENGINE"))
+    sys.exit(demo_main(directory, progress=not no_progress))
 
 
 @app.command()
@@ -326,11 +486,8 @@ def cache(
         if fmt == "json":
             click.echo(json.dumps({"cache_dir": directory, **stats}, indent=2, default=str))
         else:
-            click.echo(f"cache: {directory}")
-            for key, val in stats.items():
-                if isinstance(val, dict):
-                    val = ", ".join(f"{k} {v}" for k, v in val.items())
-                click.echo(f"  {key}: {val}")
+            for line in _stats_lines(directory, stats):
+                click.echo(line)
     elif action == "prune":
         age = parse_duration(max_age) if max_age else 30 * 86400.0
         removed = cache_prune(directory, age)
@@ -338,6 +495,45 @@ def cache(
     else:
         removed = cache_clear(directory)
         click.echo(f"cleared {removed} entries from {directory}")
+
+
+def human_size(n: int) -> str:
+    """``512 B``, ``3.4 kB``, ``12.0 MB``, ``1.2 GB`` (powers of 1,000, as disk sizes)."""
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    raise AssertionError("unreachable")
+
+
+def human_time(epoch: float | None, now: float | None = None) -> str:
+    """``2026-11-25 12:00 UTC (3 days ago)``; ``-`` for no time."""
+    import datetime as dt
+    import time
+
+    if epoch is None:
+        return "-"
+    when = dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    ago = max(0.0, (time.time() if now is None else now) - epoch)
+    for seconds, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if ago >= seconds:
+            return f"{when} ({plural(int(ago // seconds), unit)} ago)"
+    return f"{when} (just now)"
+
+
+def _stats_lines(directory: str, stats: dict[str, Any]) -> list[str]:
+    """``cache stats`` for people: sizes and dates, not bytes and epoch seconds."""
+    kinds = stats.get("kinds") or {}
+    lines = [
+        f"cache: {directory}",
+        f"  entries: {stats.get('entries', 0):,}"
+        + (" (" + ", ".join(f"{v:,} {k}" for k, v in kinds.items()) + ")" if kinds else ""),
+        f"  size on disk: {human_size(int(stats.get('bytes') or 0))}",
+        f"  oldest entry: {human_time(stats.get('oldest'))}",
+        f"  newest entry: {human_time(stats.get('newest'))}",
+    ]
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -350,6 +546,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except click.exceptions.NoArgsIsHelpError as exc:  # bare ``patchcrawl``: its help
+        click.echo(exc.ctx.get_help() if exc.ctx is not None else app.get_help(click.Context(app)))
+        sys.exit(0)
     except click.UsageError as exc:  # a bad option or argument: one line, as for UsageError
         click.echo(f"patchcrawl: error: {exc.format_message()}", err=True)
         sys.exit(2)

@@ -3,7 +3,9 @@
 Where it is read from
 ---------------------
 * ``--config FILE``: that file.  A file named ``pyproject.toml`` is read from its
-  ``[tool.patchcrawl]`` table; any other file is read whole (patchcrawl.toml style).
+  ``[tool.patchcrawl]`` table; in any other file (and in ``patchcrawl.toml``) the
+  keys stand at top level or under ``[tool.patchcrawl]``, one form or the other, so
+  the example below works pasted into any of them.
 * otherwise, walking up from the current directory, the first directory that has
   a ``pyproject.toml`` with a ``[tool.patchcrawl]`` table, or else a
   ``patchcrawl.toml``, gives the settings (in one directory the pyproject table
@@ -201,12 +203,30 @@ def _read(path: str, shown: str, *, explicit: bool) -> tuple[dict[str, Any], str
         raise UsageError(f"{shown}: cannot read the settings file: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{shown}: not valid TOML: {exc}") from None
+    tool = data.get("tool")
     if os.path.basename(path) == "pyproject.toml":
-        tool = data.get("tool", {})
         table = tool.get("patchcrawl", {}) if isinstance(tool, dict) else {}
         if not isinstance(table, dict):
             raise UsageError(f"{shown}: 'tool.patchcrawl' must be a table")
         return table, "tool.patchcrawl."
+    # patchcrawl.toml or a --config file: the keys at top level, or under
+    # [tool.patchcrawl] as in pyproject.toml (the README's example pasted as it is)
+    if isinstance(tool, dict) and "patchcrawl" in tool:
+        table = tool["patchcrawl"]
+        if not isinstance(table, dict):
+            raise UsageError(f"{shown}: 'tool.patchcrawl' must be a table")
+        beside = sorted(k for k in data if k != "tool")
+        if beside:
+            raise UsageError(
+                f"{shown}: settings both at top level ({beside[0]!r}) and under "
+                "[tool.patchcrawl]: use one of the two forms"
+            )
+        return table, "tool.patchcrawl."
+    if isinstance(tool, dict):
+        raise UsageError(
+            f"{shown}: 'tool' has no 'patchcrawl' table (write the keys at top level, or "
+            "under [tool.patchcrawl])"
+        )
     return data, ""
 
 

@@ -48,6 +48,10 @@ def find_markdown(paths: Sequence[str]) -> list[str]:
         elif os.path.exists(p):
             if not os.path.isfile(p):
                 raise UsageError(f"{p}: not a regular file or directory")
+            if not p.endswith(MARKDOWN_SUFFIXES):
+                raise UsageError(
+                    f"{p}: not a markdown file (patchcrawl reads *.md, *.MD and *.markdown)"
+                )
             key = os.path.realpath(p)
             if key not in seen:
                 seen.add(key)

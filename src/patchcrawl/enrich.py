@@ -22,6 +22,7 @@ import bisect
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from patchcrawl.atomic import StaleFileError, atomic_write
 from patchcrawl.models import Document, Edit, Finding
@@ -287,15 +288,78 @@ def _git_path(prefix: str, path: str) -> str:
     return f'"{out}"'
 
 
+def repository_root(directory: str) -> str | None:
+    """The root of the git working tree holding ``directory`` (a ``.git`` directory, or
+    the ``.git`` file of a worktree or submodule), or None outside one."""
+    d = os.path.abspath(directory)
+    while True:
+        if os.path.exists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
 def _diff_path(path: str) -> str:
-    """The path a diff names: relative, as git writes it. An absolute path given on the
-    command line is made relative to the working directory (``git apply`` refuses
-    absolute names), or, outside it, loses its leading ``/``."""
-    p = path
-    if os.path.isabs(p):
-        rel = os.path.relpath(p)
-        p = rel if not rel.startswith("..") else p.lstrip("/")
-    return os.path.normpath(p).replace(os.sep, "/")
+    """The path a diff names, as ``git diff`` would: relative to the root of the git
+    working tree that holds the file (``git apply`` reads names so, from anywhere in
+    the tree), else to the current directory (``patch -p1`` from there). A name that
+    would climb out with ``..`` (which ``git apply`` and ``patch`` both refuse) is the
+    absolute path without its leading ``/``."""
+    full = os.path.abspath(path)
+    root = repository_root(os.path.dirname(full))
+    base = root if root is not None else os.getcwd()
+    try:
+        rel = os.path.relpath(full, base)
+    except ValueError:  # another drive (Windows)
+        rel = full
+    if rel == ".." or rel.startswith(".." + os.sep) or os.path.isabs(rel):
+        rel = os.path.splitdrive(full)[1].lstrip("/\\")
+    return rel.replace(os.sep, "/")
+
+
+def fix_list(
+    documents: Sequence[Document],
+    findings: Iterable[Finding],
+    *,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The fixes the diff is made of, one per edit applied, in file order: ``code``,
+    ``severity``, ``file`` (as given), ``line`` and ``column`` (1-based, of the edited
+    text), ``old``, ``new``, the finding's ``message`` and ``url``; a rescued dead link
+    adds its ``score`` (0..1) and ``rescue_url``."""
+    listed = list(findings)
+    plan = plan_edits(documents, listed, select=select, ignore=ignore)
+    accepted = {_key(e) for edits in plan.by_file.values() for e in edits}
+    raws = {d.path: d.raw for d in documents}
+    out: list[dict[str, Any]] = []
+    for f in select_findings(listed, select, ignore):
+        for e in f.edits:
+            if _key(e) not in accepted:
+                continue
+            accepted.discard(_key(e))  # an edit two findings share is listed once
+            raw = raws[e.file]
+            line_start = raw.rfind(b"\n", 0, e.start) + 1
+            entry: dict[str, Any] = {
+                "code": f.code,
+                "severity": f.severity,
+                "file": e.file,
+                "line": raw.count(b"\n", 0, e.start) + 1,
+                "column": len(raw[line_start : e.start].decode("utf-8", "replace")) + 1,
+                "old": e.old,
+                "new": e.new,
+                "message": f.message,
+                "url": f.url,
+            }
+            extra = dict(f.extra)
+            if "score" in extra:
+                entry["score"] = float(str(extra["score"]))
+                entry["rescue_url"] = extra.get("rescue_url")
+            out.append(entry)
+    out.sort(key=lambda x: (x["file"], x["line"], x["column"]))
+    return out
 
 
 def _header(path: str) -> bytes:

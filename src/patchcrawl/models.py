@@ -444,6 +444,9 @@ class Summary:
     requests: int
     from_cache: int
     seconds: float
+    # False when the check could not be done (exit 3) or ``--offline`` left links
+    # ``not-checked``: the report cannot say the documents have no problem
+    complete: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,6 +458,10 @@ class Report:
     findings: tuple[Finding, ...]
     documents: tuple[Document, ...] = field(default=(), repr=False)
     network_down: bool = False
+    command: str = "verify"  # "verify", "enrich" or "scan" (no network: nothing checked)
+    # why the check is incomplete, in one sentence every format shows (None: complete)
+    incomplete: str | None = None
+    suppressed: int | None = None  # findings a baseline left out (None: no baseline)
 
 
 def _pickle_positionally() -> None:

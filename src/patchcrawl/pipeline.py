@@ -16,7 +16,7 @@ import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from patchcrawl import __version__, code_fingerprint
 from patchcrawl.models import (
@@ -166,15 +166,26 @@ class _Links:
                 new.append(ref)
         return new
 
-    def fetch_urls(self, links: Sequence[Link]) -> set[str]:
-        """The fetch URLs ``links`` (already added) wait for."""
+    def waits(
+        self, links: Sequence[Link], resolved: Mapping[str, object], weight: Counter[str]
+    ) -> tuple[set[str], int]:
+        """(the fetch URLs ``links`` (already added) wait for that are not ``resolved``
+        yet, how many of ``links`` are done already); each waiting link adds 1 to the
+        ``weight`` of its fetch URL (the progress bar counts links)."""
         out: set[str] = set()
+        done = 0
+        static, refs = self.static, self.refs
         for link in links:
-            if link.url not in self.static:
-                fetch_url = self.refs[link.url].fetch_url
-                if fetch_url is not None:
-                    out.add(fetch_url)
-        return out
+            if link.url in static:
+                done += 1
+                continue
+            fetch_url = refs[link.url].fetch_url
+            if fetch_url is None or fetch_url in resolved:
+                done += 1
+            else:
+                out.add(fetch_url)
+                weight[fetch_url] += 1
+        return out, done
 
     def resolution(self, url: str, by_fetch: Mapping[str, Resolution]) -> Resolution:
         """The resolution of the link ``url``, as written in the document."""
@@ -222,6 +233,8 @@ class _Crawl:
         self.workers: list[asyncio.Task[None]] = []
         self.on_resolved: Callable[[str], None] = lambda fetch_url: None
         self.pending = 0  # refs queued or being resolved
+        # fetch URL -> the links waiting for it: what the progress bar advances by
+        self.weight: Counter[str] = Counter()
 
     def add(self, refs: Sequence[Ref]) -> None:
         """Answer ``refs`` from the cache, or queue them for the workers."""
@@ -238,7 +251,7 @@ class _Crawl:
             if got is not None and (s.offline or self.now - got[0] < s.max_age):
                 self.results[ref.fetch_url] = got[1]
                 self.hits += 1
-                progress.advance()
+                progress.advance(self.weight.pop(ref.fetch_url, 0))
                 self.on_resolved(ref.fetch_url)
             else:
                 misses.append(ref)
@@ -279,8 +292,8 @@ class _Crawl:
                     # it was read from: never fresher than its pages
                     cache.queue_resolution(self.prefix + ref.fetch_url, res, self.oldest)
                 self.pending -= 1
-                self.progress.advance()
-                self.progress.update(fetcher.stats)
+                self.progress.advance(self.weight.pop(ref.fetch_url, 0))
+                self.progress.update(fetcher.stats, self.hits)
                 self.on_resolved(ref.fetch_url)
 
         self.workers = [
@@ -348,14 +361,16 @@ def check_documents(
 
     started = time.monotonic()
     links = _Links(settings, network)
-    todo = links.add(_all_links(documents))
+    every = _all_links(documents)
+    todo = links.add(every)
     outcome: tuple[dict[str, Resolution], int, int, bool] = ({}, 0, 0, False)
     if network and todo:
-        progress = make_progress(len(todo), settings.progress)
+        progress = make_progress(len(every), settings.progress)
 
         async def main() -> tuple[dict[str, Resolution], int, int, bool]:
             crawl = _Crawl(settings, progress)
             try:
+                progress.advance(links.waits(every, crawl.results, crawl.weight)[1])
                 crawl.add(todo)
                 return await crawl.finish()
             finally:
@@ -586,13 +601,14 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
                     doc = await _sliced(scan_steps(path, raw))
                 docs.append(doc)
                 new = links.add(doc.links, known)
-                todo = {u for u in links.fetch_urls(doc.links) if u not in crawl.results}
+                todo, done = links.waits(doc.links, crawl.results, crawl.weight)
                 pending.append(todo)
                 for u in todo:
                     waiting[u].append(i)
                 if not todo:
                     audit_later(i)
-                progress.grow(len(new))
+                progress.grow(len(doc.links))
+                progress.advance(done)
                 crawl.add(new)
                 # scan no further ahead than the crawl needs to keep every host busy:
                 # a scanned document holds its cells until it is audited
@@ -616,13 +632,18 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
     return dataclasses.replace(checked, audited=tuple(tuple(f) for f in found))
 
 
-def build_report(checked: Checked, findings: Sequence[Finding]) -> Report:
+def build_report(
+    checked: Checked, findings: Sequence[Finding], *, command: str = "verify"
+) -> Report:
+    """The report of a run; ``command`` "scan" for a run without the network (nothing
+    was checked, so nothing is incomplete)."""
     docs = checked.documents
     links = _all_links(docs)
     results = tuple(LinkResult(link, checked.resolutions[link.url]) for link in links)
     by_status = Counter(r.resolution.status for r in results)
     by_sev: Counter[str] = Counter(f.severity for f in findings)
     unique = {(checked.refs[link.url].fetch_url or link.url) for link in links}
+    incomplete = None if command == "scan" else incomplete_sentence(checked)
     summary = Summary(
         files=len(docs),
         tables=sum(len(d.tables) for d in docs),
@@ -635,6 +656,7 @@ def build_report(checked: Checked, findings: Sequence[Finding]) -> Report:
         requests=checked.requests,
         from_cache=checked.from_cache,
         seconds=round(checked.seconds, 3),
+        complete=incomplete is None,
     )
     return Report(
         version=__version__,
@@ -644,7 +666,44 @@ def build_report(checked: Checked, findings: Sequence[Finding]) -> Report:
         findings=tuple(findings),
         documents=docs,
         network_down=checked.network_down,
+        command=command,
+        incomplete=incomplete,
     )
+
+
+def _link_statuses(checked: Checked) -> Counter[str]:
+    """How many links (as the summary counts them: every link of every document) ended
+    in each status."""
+    res = checked.resolutions
+    return Counter(res[link.url].status for link in _all_links(checked.documents))
+
+
+def incomplete_sentence(checked: Checked) -> str | None:
+    """Why the check of ``checked`` is incomplete, in one sentence that counts links as
+    the summary and the progress bar do; None when it is complete."""
+    statuses = _link_statuses(checked)
+    total = sum(statuses.values())
+    if could_not_check(checked):
+        unreachable = statuses["unreachable"]
+        if checked.network_down:
+            why = "the network is unavailable (no host could be reached)"
+        else:
+            why = "too many links were unreachable after all retries"
+        return (
+            f"the check is incomplete: {why}; {unreachable:,} of {plural(total, 'link')} "
+            "were left unreachable and none was called dead"
+        )
+    not_checked = statuses["not-checked"]
+    if not_checked:
+        return (
+            f"the check is incomplete: {not_checked:,} of {plural(total, 'link')} were not "
+            "checked (offline, with no answer in the cache)"
+        )
+    return None
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word if n == 1 else word + 's'}"
 
 
 def could_not_check(checked: Checked) -> bool:
@@ -666,7 +725,7 @@ def run_scan(paths: Sequence[str], settings: Settings) -> Report:
     docs = scan_documents(paths)
     checked = check_documents(docs, settings, network=False)
     findings = apply_policy(scan_findings(docs), settings)
-    return build_report(checked, findings)
+    return build_report(checked, findings, command="scan")
 
 
 def audit_findings(checked: Checked, settings: Settings) -> list[Finding]:
@@ -717,16 +776,8 @@ def recount(report: Report) -> Report:
 
 
 def unavailable_sentence(checked: Checked) -> str:
-    unreachable = sum(1 for r in checked.resolutions.values() if r.status == "unreachable")
-    if checked.network_down:
-        return (
-            "patchcrawl: the network is unavailable (no host could be reached); "
-            f"{unreachable} references were left unreachable and none was called dead."
-        )
-    return (
-        f"patchcrawl: the check could not be done: {unreachable} of the references were left "
-        "unreachable after all retries; none of them was called dead."
-    )
+    """The line on stderr of an exit 3."""
+    return f"patchcrawl: {incomplete_sentence(checked) or 'the check could not be done'}."
 
 
 async def _follow_up(
@@ -764,6 +815,16 @@ def followed_up(
     return run_async(_follow_up(checked.documents, findings, settings, rescue=rescue))
 
 
+class Enriched(NamedTuple):
+    """What ``enrich`` made: the diff, the check it stands on, the files written, and
+    the fixes the diff is made of (:func:`patchcrawl.enrich.fix_list`)."""
+
+    diff: bytes
+    checked: Checked
+    written: list[str]
+    fixes: list[dict[str, Any]]
+
+
 def enrich(
     paths: Sequence[str],
     settings: Settings,
@@ -773,8 +834,9 @@ def enrich(
     write: bool,
     rescue: bool = True,
     force: bool = False,
-) -> tuple[bytes, Checked, list[str]]:
-    """Findings with edits -> (unified diff as bytes, checked, written paths)."""
+) -> Enriched:
+    """Findings with edits -> the unified diff (bytes), and the files written with ``write``
+    (``force``: read-only files too)."""
     from patchcrawl import enrich as enrich_mod
     from patchcrawl.policy import apply_policy
 
@@ -783,7 +845,8 @@ def enrich(
     findings = followed_up(checked, audit_findings(checked, settings), settings, rescue=rescue)
     findings = apply_policy(findings, settings)
     diff = enrich_mod.build_diff_bytes(docs, findings, select=select, ignore=ignore)
+    fixes = enrich_mod.fix_list(docs, findings, select=select, ignore=ignore)
     written: list[str] = []
     if write and diff:
         written = enrich_mod.write(docs, findings, select=select, ignore=ignore, force=force)
-    return diff, checked, written
+    return Enriched(diff, checked, written, fixes)

@@ -7,6 +7,7 @@ pipes never see control characters.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 
@@ -15,7 +16,7 @@ class ProgressLike(Protocol):
 
     def advance(self, n: int = 1) -> None: ...
 
-    def update(self, stats: Any) -> None: ...
+    def update(self, stats: Any, cached: int = 0) -> None: ...
 
     def close(self) -> None: ...
 
@@ -29,7 +30,7 @@ class NullProgress:
     def advance(self, n: int = 1) -> None:
         pass
 
-    def update(self, stats: Any) -> None:
+    def update(self, stats: Any, cached: int = 0) -> None:
         pass
 
     def close(self) -> None:
@@ -42,30 +43,63 @@ class NullProgress:
         self.close()
 
 
-class RichProgress:
-    """links done/total, requests sent, cache hits and hosts being waited for."""
+#: the unit the bar counts: every link of every document, as the summary line and
+#: the sentence of an incomplete check count them
+UNIT = "links"
 
-    def __init__(self, total: int) -> None:
-        from rich.console import Console
+
+class RichProgress:
+    """Two lines on stderr, made for 80 columns and wider:
+
+    ``checking links ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━  1,234/5,678 links  0:00:12``
+    ``  requests 312 · from cache 20 · waiting: lore.kernel.org 4, lwn.net 1``
+
+    The bar takes what the counts leave of the width, so it never collapses into a
+    few cells; the second line is cut with an ellipsis, never wrapped. A link is done
+    when the URL it names is answered (many links can share one URL)."""
+
+    def __init__(self, total: int, console: Any = None) -> None:
+        from rich.console import Console, Group, RenderableType
         from rich.progress import (
             BarColumn,
-            MofNCompleteColumn,
             Progress,
+            ProgressColumn,
+            Task,
             TextColumn,
             TimeElapsedColumn,
         )
+        from rich.text import Text
 
-        self._progress = Progress(
-            TextColumn("[bold]links"),
-            BarColumn(),
-            MofNCompleteColumn(),
+        info = self  # the second line reads the latest counts from here
+
+        class _Count(ProgressColumn):
+            """``1,234/5,678 links``; ``0 links`` while no document is read yet."""
+
+            def render(self, task: Task) -> Text:
+                if task.total is None:
+                    return Text(f"{int(task.completed):,} {UNIT}")
+                return Text(f"{int(task.completed):,}/{int(task.total):,} {UNIT}")
+
+        class _TwoLines(Progress):
+            def get_renderables(self) -> Iterable[RenderableType]:
+                yield Group(
+                    self.make_tasks_table(self.tasks),
+                    Text(info._info, no_wrap=True, overflow="ellipsis", style="dim"),
+                )
+
+        # until the first document is read there is nothing to count: the bar pulses
+        self._info = "" if total else "  reading the documents"
+        self._progress = _TwoLines(
+            TextColumn(f"[bold]checking {UNIT}"),
+            BarColumn(bar_width=None),
+            _Count(),
             TimeElapsedColumn(),
-            TextColumn("{task.fields[info]}"),
-            console=Console(stderr=True),
+            console=console if console is not None else Console(stderr=True),
             transient=True,
+            expand=True,
         )
         self._total = total
-        self._task = self._progress.add_task("links", total=total, info="")
+        self._task = self._progress.add_task(UNIT, total=total or None)
         self._progress.start()
         self._closed = False
 
@@ -73,22 +107,20 @@ class RichProgress:
         """``n`` more links to do (documents are read while the first ones are checked)."""
         if n:
             self._total += n
+            if self._info == "  reading the documents":
+                self._info = ""
             self._progress.update(self._task, total=self._total)
 
     def advance(self, n: int = 1) -> None:
-        self._progress.advance(self._task, n)
+        if n:
+            self._progress.advance(self._task, n)
 
-    def update(self, stats: Any) -> None:
-        """``stats``: a FetchStats (requests, from_cache, waiting per host)."""
-        parts = [
-            f"requests {getattr(stats, 'requests', 0)}",
-            f"cache {getattr(stats, 'from_cache', 0)}",
-        ]
-        waiting: dict[str, int] = getattr(stats, "waiting", None) or {}
-        if waiting:
-            top = sorted(waiting.items(), key=lambda kv: -kv[1])[:2]
-            parts.append("waiting " + ", ".join(f"{h} {n}" for h, n in top))
-        self._progress.update(self._task, info="  ".join(parts))
+    def update(self, stats: Any, cached: int = 0) -> None:
+        """``stats``: a FetchStats (requests, from_cache, waiting per host); ``cached``:
+        more URLs answered from the cache than ``stats`` knows of. Hosts with no
+        request waiting are not named."""
+        self._info = info_line(stats, cached)
+        self._progress.refresh()
 
     def close(self) -> None:
         if not self._closed:
@@ -100,6 +132,19 @@ class RichProgress:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def info_line(stats: Any, cached: int = 0) -> str:
+    """``  requests 312 · from cache 20 · waiting: lore.kernel.org 4, lwn.net 1``"""
+    parts = [
+        f"requests {getattr(stats, 'requests', 0):,}",
+        f"from cache {getattr(stats, 'from_cache', 0) + cached:,}",
+    ]
+    waiting: dict[str, int] = getattr(stats, "waiting", None) or {}
+    busy = sorted(((h, n) for h, n in waiting.items() if n > 0), key=lambda kv: (-kv[1], kv[0]))
+    if busy:
+        parts.append("waiting: " + ", ".join(f"{h} {n:,}" for h, n in busy[:3]))
+    return "  " + " · ".join(parts)
 
 
 def make_progress(total: int, enabled: bool) -> ProgressLike:

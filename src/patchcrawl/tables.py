@@ -658,7 +658,7 @@ class _Scanner:
                         file=self.path,
                         line=line,
                         column=col,
-                        message=f"malformed URL {url!r}: {ref.problem}",
+                        message=f"malformed URL: {ref.problem}",  # the URL is beside it
                         url=url,
                         row_line=row_line,
                     )

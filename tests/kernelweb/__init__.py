@@ -1,6 +1,3 @@
-"""A simulated lore.kernel.org / patchwork / LWN web on 127.0.0.1 for tests and benchmarks.
-
-``server.KernelWeb`` is a real HTTP server (faults, latency, request log);
-``world.World`` is the set of series, messages and articles it knows about;
-``sites.make_handler(world)`` renders pages shaped like the real sites.
-"""
+"""Test-only worlds on top of :mod:`patchcrawl.testweb` (the simulated web itself,
+shipped with patchcrawl): ``scenarios`` (every odd case the resolver must get
+right) and ``realmail`` (the real-mail test set of ``tests/data/realmail``)."""

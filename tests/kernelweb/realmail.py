@@ -4,7 +4,7 @@
 archives have them (``sources-*.tsv`` says where each came from), then, when the
 mail was sent on someone's behalf, the body's leading ``From:`` line.  Each becomes
 a :class:`Message` whose page and ``/raw`` show those very lines
-(:func:`tests.kernelweb.sites.lore.verbatim_head_html`); threads come from their
+(:func:`patchcrawl.testweb.sites.lore.verbatim_head_html`); threads come from their
 ``In-Reply-To``, searches from their subjects and senders.  The only thing added is
 which lists hold a message: its ``X-Mailing-List`` and the lists the rows' own URLs
 name for it (lore kept them there when the rows were written).
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from patchcrawl.sources import lore as lore_source
 from patchcrawl.sources import patchwork as pw_source
+from patchcrawl.testweb.world import Message, PatchworkItem, World
 from tests.cli_helpers import verify_argv
-from tests.kernelweb.world import Message, PatchworkItem, World
 
 HERE = Path(__file__).resolve().parent.parent / "data" / "realmail"
 ROWS = HERE / "rows.md"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from patchcrawl.models import LinkKind, Ref
-from tests.kernelweb.world import GenericPage, Message, Series, World
+from patchcrawl.testweb.world import GenericPage, Message, Series, World
 
 TZ = dt.timezone(dt.timedelta(hours=-7))
 

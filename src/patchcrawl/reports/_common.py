@@ -15,8 +15,6 @@ from patchcrawl.models import (
     Report,
 )
 
-SCAN_STATUSES = frozenset({"not-checked", "malformed", "skipped"})
-
 RULE_TEXT: dict[str, str] = {
     "dead-link": "The link answers 404/410 or the site says the item does not exist.",
     "moved-link": "The link permanently redirects to a working page at another address.",
@@ -113,18 +111,16 @@ def links_by_file(report: Report) -> dict[str, list[LinkResult]]:
 
 
 def is_scan(report: Report) -> bool:
-    """A report made without the network (``scan``): nothing requested, nothing resolved."""
-    return report.summary.requests == 0 and all(
-        lr.resolution.status in SCAN_STATUSES for lr in report.links
-    )
+    """A report of ``scan`` (no network: nothing was checked, by design)."""
+    return report.command == "scan"
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
-def summary_line(report: Report) -> str:
-    """``12 files · 2,434 rows · 8,012 links · 3 errors, 5 warnings · 1,204 requests, ...``"""
+def summary_parts(report: Report) -> list[str]:
+    """The pieces of :func:`summary_line`, each short enough for any terminal."""
     s = report.summary
     sev = by_severity(report)
     parts = [plural(s.files, "file"), plural(s.rows, "row"), plural(s.links, "link")]
@@ -135,7 +131,39 @@ def summary_line(report: Report) -> str:
     if not is_scan(report) or s.from_cache:
         parts.append(f"{plural(s.requests, 'request')}, {s.from_cache:,} from cache")
     parts.append(f"{s.seconds:.1f} s")
-    return " · ".join(parts)
+    return parts
+
+
+def summary_line(report: Report) -> str:
+    """``12 files · 2,434 rows · 8,012 links · 3 errors, 5 warnings · 1,204 requests, ...``"""
+    return " · ".join(summary_parts(report))
+
+
+def fit_parts(parts: list[str], width: int, sep: str = " · ") -> list[str]:
+    """``parts`` joined by ``sep`` on as few lines of at most ``width`` columns as they
+    fit on, broken only between parts (a part longer than the width has a line)."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + len(sep) + len(part) <= width:
+            lines[-1] += sep + part
+        else:
+            lines.append(part)
+    return lines
+
+
+def no_findings_sentence(report: Report) -> str:
+    """What to say when there is no finding: never "no problems" for a check that
+    could not be done."""
+    if report.incomplete is not None:
+        return "no findings in the links that could be checked"
+    return "no findings"
+
+
+def suppressed_sentence(report: Report) -> str | None:
+    """``N known findings suppressed by the baseline`` (None without a baseline)."""
+    if report.suppressed is None:
+        return None
+    return f"{plural(report.suppressed, 'known finding')} suppressed by the baseline"
 
 
 def location(f: Finding) -> str:

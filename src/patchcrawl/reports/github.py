@@ -10,7 +10,7 @@ for the other severities), escaped as the Actions toolkit does: in the message
 from __future__ import annotations
 
 from patchcrawl.models import Finding, Report
-from patchcrawl.reports._common import summary_line, url_end_columns
+from patchcrawl.reports._common import summary_line, suppressed_sentence, url_end_columns
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -39,9 +39,10 @@ def annotation(f: Finding, end: int | None = None) -> str:
 def render_github(report: Report) -> str:
     ends = url_end_columns(report)
     lines = [annotation(f, end) for f, end in zip(report.findings, ends, strict=True)]
-    if report.network_down:
-        lines.append(
-            "::warning title=patchcrawl::the network was unavailable: the check is incomplete"
-        )
+    if report.incomplete is not None:
+        lines.append(f"::error title=patchcrawl::{escape_data(report.incomplete)}")
+    suppressed = suppressed_sentence(report)
+    if suppressed is not None:
+        lines.append(f"patchcrawl: {suppressed}")
     lines.append(f"patchcrawl: {summary_line(report)}")
     return "\n".join(lines) + "\n"

@@ -158,6 +158,10 @@ def to_dict(report: Report) -> dict[str, Any]:
             "requests": s.requests,
             "from_cache": s.from_cache,
             "seconds": round(float(s.seconds), 3),
+            "complete": s.complete,
+            # extras: why it is incomplete; what a baseline left out (only with one)
+            "incomplete_reason": report.incomplete,
+            **({} if report.suppressed is None else {"baseline_suppressed": report.suppressed}),
         },
         "links": [link_dict(lr) for lr in report.links],
         "findings": [finding_dict(f) for f in report.findings],

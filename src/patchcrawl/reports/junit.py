@@ -97,7 +97,22 @@ def _row_name(row: Row) -> str:
     return f"line {row.line}: {_short(title) or 'row'}"
 
 
-_NOT_CHECKED = "links not checked (offline or scan)"
+_NOT_CHECKED = "links not checked (offline, scan or network unavailable)"
+
+
+def _incomplete_suite(sentence: str) -> ET.Element:
+    """The check itself as a test case in error: a CI view must not show an incomplete
+    check as all green."""
+    suite = ET.Element(
+        "testsuite", name="patchcrawl", tests="1", failures="0", errors="1", skipped="0"
+    )
+    suite.set("time", "0")
+    tc = ET.SubElement(
+        suite, "testcase", classname="patchcrawl", name="every link checked", time="0"
+    )
+    err = ET.SubElement(tc, "error", message=_clean(sentence), type="incomplete")
+    err.text = _clean(sentence)
+    return suite
 
 
 def to_element(report: Report) -> ET.Element:
@@ -105,7 +120,10 @@ def to_element(report: Report) -> ET.Element:
     grouped = findings_by_file(report)
     links = links_by_file(report)
     docs = {d.path: d for d in report.documents}
-    total = failures = skipped = 0
+    total = failures = skipped = errors = 0
+    # a row whose links could not be checked has not passed: skipped (with the network
+    # down every link that was tried is unreachable, and no finding was made from it)
+    not_checked = {"not-checked", "unreachable"} if report.network_down else {"not-checked"}
     for path in files_in_order(report):
         suite = _Suite(path)
         left = list(grouped.get(path, []))
@@ -122,7 +140,7 @@ def to_element(report: Report) -> ET.Element:
                 else:
                     in_row.setdefault(row_of.line, []).append(f)
             unchecked = {
-                lr.link.row_line for lr in file_links if lr.resolution.status == "not-checked"
+                lr.link.row_line for lr in file_links if lr.resolution.status in not_checked
             }
             for row in index.rows:
                 skip = _NOT_CHECKED if row.line in unchecked else None
@@ -152,9 +170,13 @@ def to_element(report: Report) -> ET.Element:
         total += suite.tests
         failures += suite.failures
         skipped += suite.skipped
+    if report.incomplete is not None:
+        root.append(_incomplete_suite(report.incomplete))
+        total += 1
+        errors += 1
     root.set("tests", str(total))
     root.set("failures", str(failures))
-    root.set("errors", "0")
+    root.set("errors", str(errors))
     root.set("skipped", str(skipped))
     root.set("time", f"{report.summary.seconds:.3f}")
     return root

@@ -18,8 +18,10 @@ from patchcrawl.reports._common import (
     findings_by_file,
     is_scan,
     location,
+    no_findings_sentence,
     plural,
     summary_line,
+    suppressed_sentence,
 )
 
 COLLAPSE_OVER = 10  # findings per file shown open; more go into <details>
@@ -50,6 +52,11 @@ def link(url: str, text: str | None = None) -> str:
     safe = safe.replace("(", "%28").replace(")", "%29").replace("[", "%5B").replace("]", "%5D")
     shown = text if text is not None else (url if len(url) <= 80 else url[:77] + "...")
     return f"[{cell(shown)}]({safe})"
+
+
+def _sentence(text: str) -> str:
+    """``text`` as a sentence: capital first letter, full stop."""
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def _code(text: str) -> str:
@@ -86,7 +93,7 @@ def _file_section(path: str, findings: list[Finding]) -> list[str]:
 def render_markdown(report: Report, *, max_rows: int = MAX_ROWS) -> str:
     s = report.summary
     sev = by_severity(report)
-    title = "patchcrawl scan" if is_scan(report) else "patchcrawl report"
+    title = "patchcrawl scan" if is_scan(report) else f"patchcrawl {report.command} report"
     out = [f"## {title}", ""]
     out += [
         "| files | tables | rows | links | table links | unique URLs "
@@ -100,10 +107,14 @@ def render_markdown(report: Report, *, max_rows: int = MAX_ROWS) -> str:
     statuses = by_status(report)
     if statuses:
         out += ["**Links by status:** " + " · ".join(f"{k} {v:,}" for k, v in statuses.items()), ""]
-    if report.network_down:
-        out += ["> [!WARNING]", "> The network was unavailable: the check is incomplete.", ""]
+    if report.incomplete is not None:
+        out += ["> [!WARNING]", f"> {cell(_sentence(report.incomplete))}", ""]
+    suppressed = suppressed_sentence(report)
+    if suppressed is not None:
+        out += [f"{_sentence(suppressed)}", ""]
     if not report.findings:
-        out += ["No findings. ✅", ""]
+        done = no_findings_sentence(report)
+        out += [_sentence(done) + (" ✅" if report.incomplete is None else ""), ""]
     else:
         out += ["### Findings by code", "", "| code | severity | count |", "|---|---|---:|"]
         out += [f"| {_code(c)} | {sv} | {n:,} |" for c, sv, n in code_counts(report.findings)]

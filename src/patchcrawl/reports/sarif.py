@@ -48,7 +48,7 @@ def _rules(codes_used: set[str]) -> list[dict[str, Any]]:
                 "name": "".join(p.capitalize() for p in code.split("-")),
                 "shortDescription": {"text": text.split(":")[0].rstrip(".") + "."},
                 "fullDescription": {"text": text},
-                "helpUri": f"{PROJECT_URL}#finding-{code}",
+                "helpUri": f"{PROJECT_URL}#{code}",  # README: a section per code
                 "defaultConfiguration": {"level": LEVEL[DEFAULT_SEVERITY.get(code, "warning")]},
             }
         )
@@ -79,6 +79,19 @@ def _fix(f: Finding) -> dict[str, Any]:
             for path, reps in by_file.items()
         ],
     }
+
+
+def _invocation(report: Report) -> dict[str, Any]:
+    """An incomplete check did not succeed: its results are not all there is."""
+    out: dict[str, Any] = {
+        "executionSuccessful": report.summary.complete,
+        "endTimeUtc": report.generated_at,
+    }
+    if report.incomplete is not None:
+        out["toolExecutionNotifications"] = [
+            {"level": "error", "message": {"text": report.incomplete}}
+        ]
+    return out
 
 
 def to_sarif(report: Report) -> dict[str, Any]:
@@ -134,12 +147,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
                         "rules": _rules({f.code for f in report.findings}),
                     }
                 },
-                "invocations": [
-                    {
-                        "executionSuccessful": not report.network_down,
-                        "endTimeUtc": report.generated_at,
-                    }
-                ],
+                "invocations": [_invocation(report)],
                 "columnKind": "unicodeCodePoints",
                 "results": results,
             }

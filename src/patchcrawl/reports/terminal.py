@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import textwrap
 from collections import Counter
 
 from rich.console import Console
@@ -21,14 +22,20 @@ from patchcrawl.reports._common import (
     by_status,
     files_in_order,
     findings_by_file,
+    fit_parts,
     is_scan,
     links_by_file,
     location,
+    no_findings_sentence,
     plural,
-    summary_line,
+    summary_parts,
+    suppressed_sentence,
 )
 
 PLAIN_WIDTH = 120
+# a message that does not fit after its code goes on, wrapped, when at least this
+# much room is left there; with less (80 columns) it starts on the next line
+MIN_MESSAGE_ROOM = 50
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
@@ -50,25 +57,63 @@ def _console(color: bool, width: int | None) -> tuple[Console, io.StringIO]:
     return console, buf
 
 
-def _findings_lines(findings: list[Finding]) -> list[Text]:
+def _findings_lines(findings: list[Finding], width: int) -> list[Text]:
     """One finding per entry, as linters print them: location, severity, code and message
-    on the first line, then the URL whole on its own line (never wrapped: terminals make
-    it clickable and it must survive copy and paste), then expected/actual when known."""
-    width = max((len(location(f)) for f in findings), default=0)
+    on the first line (a long message goes on, indented, on the next ones), then the URL
+    whole on its own line (never wrapped: terminals make it clickable and it must survive
+    copy and paste), then expected/actual when known."""
+    loc_width = max((len(location(f)) for f in findings), default=0)
     sev_width = max((len(f.severity) for f in findings), default=0)
     code_width = max((len(f.code) for f in findings), default=0)
-    indent = " " * (2 + width + 2)
+    indent = " " * (2 + loc_width + 2)
     out: list[Text] = []
     for f in findings:
-        line = Text("  " + location(f).rjust(width) + "  ")
-        line.append(f.severity.ljust(sev_width), style=SEVERITY_STYLE.get(f.severity, ""))
+        pre = f"  {location(f).rjust(loc_width)}  "
+        sev = f.severity.ljust(sev_width)
+        code = f.code.ljust(code_width)
+        body = _wrap(f"{pre}{sev}  {code}  ", f.message, indent, width)
+        line = Text(pre)
+        line.append(sev, style=SEVERITY_STYLE.get(f.severity, ""))
         line.append("  ")
-        line.append(f.code.ljust(code_width), style="bold")
-        line.append("  " + f.message)
+        line.append(code, style="bold")
+        line.append(body[0][len(pre) + len(sev) + 2 + len(code) :])
+        for more in body[1:]:
+            line.append("\n" + more)
         out.append(line)
         if f.url:
             out.append(Text(indent + f.url, style="dim", no_wrap=True, overflow="ignore"))
     return out
+
+
+def _wrap(head: str, message: str, indent: str, width: int) -> list[str]:
+    """``head`` then ``message`` in lines of at most ``width`` columns where words allow:
+    the message starts after ``head`` (its next lines under its first word) when a fair
+    part of it fits there, else on the next line, every line starting with ``indent``.
+    A word longer than a line (a URL) stands alone on its line, whole, from ``indent``."""
+    room = width - len(head)
+    if len(message) <= room or room >= MIN_MESSAGE_ROOM:
+        # the message's next lines stand under its first word, as linters print them
+        lines = textwrap.wrap(
+            message,
+            width=max(width, len(head) + 1),
+            initial_indent=head,
+            subsequent_indent=" " * len(head),
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        return [
+            indent + line.strip() if i and len(line) > width and " " not in line.strip() else line
+            for i, line in enumerate(lines)
+        ] or [head.rstrip()]
+    wrapped = textwrap.wrap(
+        message,
+        width=max(width, len(indent) + 1),
+        initial_indent=indent,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return [head.rstrip(), *wrapped]
 
 
 def _file_heading(path: str, findings: list[Finding]) -> Text:
@@ -106,7 +151,11 @@ def _scan_file_lines(report: Report, path: str) -> list[Text]:
 
 
 def render_terminal(report: Report, *, color: bool = False, width: int | None = None) -> str:
+    """The report for people. ``width``: the columns to fit (default: the terminal's
+    width with ``color``, else ``PLAIN_WIDTH``); long messages and the summary are
+    broken between words and parts, never mid-URL."""
     console, buf = _console(color, width)
+    cols = console.width
     grouped = findings_by_file(report)
     scan = is_scan(report)
     files = files_in_order(report)
@@ -119,21 +168,30 @@ def render_terminal(report: Report, *, color: bool = False, width: int | None = 
             for line in _scan_file_lines(report, path):
                 console.print(Padding(line, (0, 0, 0, 2)))
         if findings:
-            for line in _findings_lines(findings):
-                console.print(line, soft_wrap=line.no_wrap is True)
+            for line in _findings_lines(findings, cols):
+                console.print(line, soft_wrap=True)
         else:
             console.print(Padding(Text("no problems found", style="green"), (0, 0, 0, 2)))
         console.print()
     if not scan and not report.findings:
-        console.print(Text("no findings", style="bold green"))
+        style = "bold green" if report.incomplete is None else "bold"
+        console.print(Text(no_findings_sentence(report), style=style))
     statuses = by_status(report)
     if statuses and not scan:
-        console.print(
-            Text("links: " + ", ".join(f"{n:,} {s}" for s, n in statuses.items()), style="dim")
-        )
-    if report.network_down:
-        console.print(Text("the network was unavailable: the check is incomplete", style="red"))
-    console.print(Text(summary_line(report), style="bold"))
+        label = "links: "
+        items = [f"{n:,} {s}" for s, n in statuses.items()]
+        rows = fit_parts(items, cols - len(label), sep=", ")
+        for i, row in enumerate(rows):
+            more = "," if i < len(rows) - 1 else ""
+            console.print(Text((label if i == 0 else " " * len(label)) + row + more, style="dim"))
+    suppressed = suppressed_sentence(report)
+    if suppressed is not None:
+        console.print(Text(suppressed))
+    if report.incomplete is not None:
+        for row in textwrap.wrap(report.incomplete, width=cols, break_on_hyphens=False):
+            console.print(Text(row, style="bold red"))
+    for row in fit_parts(summary_parts(report), cols):
+        console.print(Text(row, style="bold"))
     text = buf.getvalue()
     if not color:  # plain text: no padding at line ends (stable for diffs and tests)
         text = "\n".join(line.rstrip() for line in text.split("\n"))

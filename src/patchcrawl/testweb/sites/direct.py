@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import urljoin, urlsplit
 
 from patchcrawl.models import Hop, Response
-from tests.kernelweb.http import Handler, WebRequest
+from patchcrawl.testweb.http import Handler, WebRequest
 
 PERMANENT = {301, 308}
 

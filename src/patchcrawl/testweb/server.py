@@ -20,18 +20,16 @@ import contextlib
 import email.utils
 import gzip
 import hashlib
-import importlib
 import itertools
 import re
 import ssl
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from tests.kernelweb.http import Handler, WebRequest, WebResponse
+from patchcrawl.testweb.http import Handler, WebRequest, WebResponse
 
 CHALLENGE_HTML = (
     b"<!doctype html><html><head><title>Making sure you're not a bot!</title></head>"
@@ -481,24 +479,12 @@ def _not_after(last_modified: str, since: str) -> bool:
     return lm <= ims
 
 
-def _default_handler(series: int = 50) -> Handler | None:
-    """The simulated sites when they exist (imported lazily), else None (static routes)."""
-    try:
-        # imported by name: the sites are written elsewhere and may not exist yet
-        sites = importlib.import_module("tests.kernelweb.sites")
-        world = importlib.import_module("tests.kernelweb.world")
-    except ImportError:
-        return None
-    make: Callable[..., Handler] | None = getattr(sites, "make_handler", None)
-    cls = getattr(world, "World", None)
-    if make is None or cls is None:
-        return None
-    generate = getattr(cls, "generate", None)
-    try:
-        return make(generate(series) if callable(generate) else cls())
-    except Exception as exc:  # a half-written world must not stop manual serving
-        print(f"kernelweb: simulated sites unavailable ({exc!r}); static routes only")
-        return None
+def _default_handler(series: int = 50) -> Handler:
+    """The simulated sites over a generated world of ``series`` series."""
+    from patchcrawl.testweb.sites import make_handler
+    from patchcrawl.testweb.world import World
+
+    return make_handler(World.generate(series))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -508,14 +494,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--static", action="store_true", help="static routes only (no sites)")
     ap.add_argument("--series", type=int, default=50, help="series in the generated world")
     args = ap.parse_args(argv)
-    handler = None if args.static else _default_handler(args.series)
-    if handler is None:
+    handler: Handler
+    if args.static:
 
         def echo(req: WebRequest) -> WebResponse:
             body = f"<html><head><title>{req.url}</title></head><body>{req.url}</body></html>"
             return WebResponse(200, {"content-type": "text/html; charset=utf-8"}, body.encode())
 
         handler = echo
+    else:
+        handler = _default_handler(args.series)
     web = KernelWeb(handler, latency=args.latency).start(args.port)
     print(f"serving on {web.base_url}  remap: {web.remap_rule()}", flush=True)
     try:

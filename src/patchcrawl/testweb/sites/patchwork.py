@@ -13,9 +13,9 @@ import datetime as dt
 import re
 from urllib.parse import parse_qs, unquote
 
-from tests.kernelweb.http import WebRequest, WebResponse
-from tests.kernelweb.sites.common import as_json, esc, not_found, page, qmid, redirect
-from tests.kernelweb.world import Message, PatchworkItem, PatchworkSeries, World
+from patchcrawl.testweb.http import WebRequest, WebResponse
+from patchcrawl.testweb.sites.common import as_json, esc, not_found, page, qmid, redirect
+from patchcrawl.testweb.world import Message, PatchworkItem, PatchworkSeries, World
 
 _BRACKET = re.compile(r"^\s*\[([^\]]*)\]\s*")
 

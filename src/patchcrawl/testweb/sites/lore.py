@@ -16,9 +16,9 @@ import zlib
 from email.header import Header, decode_header, make_header
 from urllib.parse import parse_qs, unquote
 
-from tests.kernelweb.http import WebRequest, WebResponse
-from tests.kernelweb.sites.common import esc, not_found, page, qmid, redirect
-from tests.kernelweb.world import Message, World
+from patchcrawl.testweb.http import WebRequest, WebResponse
+from patchcrawl.testweb.sites.common import esc, not_found, page, qmid, redirect
+from patchcrawl.testweb.world import Message, World
 
 BASE = "https://lore.kernel.org"
 

@@ -9,9 +9,9 @@ Redirect ``Location`` headers are in the original space (absolute
 
 from __future__ import annotations
 
-from tests.kernelweb.http import Handler, WebRequest, WebResponse
-from tests.kernelweb.sites import common, lore, lwn, misc, patchwork
-from tests.kernelweb.world import World
+from patchcrawl.testweb.http import Handler, WebRequest, WebResponse
+from patchcrawl.testweb.sites import common, lore, lwn, misc, patchwork
+from patchcrawl.testweb.world import World
 
 PATCHWORK_HOSTS = ("patchwork.kernel.org", "patches.linaro.org", "patchwork.ozlabs.org")
 

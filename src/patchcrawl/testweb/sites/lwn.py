@@ -5,9 +5,9 @@ from __future__ import annotations
 import email.utils
 from urllib.parse import unquote
 
-from tests.kernelweb.http import WebRequest, WebResponse
-from tests.kernelweb.sites.common import esc, not_found, page
-from tests.kernelweb.world import LwnArticle, Message, World
+from patchcrawl.testweb.http import WebRequest, WebResponse
+from patchcrawl.testweb.sites.common import esc, not_found, page
+from patchcrawl.testweb.world import LwnArticle, Message, World
 
 
 def _frame(title: str, inner: str) -> str:

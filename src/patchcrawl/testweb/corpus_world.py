@@ -33,11 +33,11 @@ from urllib.parse import unquote, urlsplit
 
 from patchcrawl.models import Document, LabelClaim, Link, Person, Ref, Row
 from patchcrawl.refs import classify
-from tests.kernelweb.http import Handler, WebRequest, WebResponse
-from tests.kernelweb.sites import make_handler
-from tests.kernelweb.sites.common import esc, page
-from tests.kernelweb.sites.misc import cgit_html
-from tests.kernelweb.world import (
+from patchcrawl.testweb.http import Handler, WebRequest, WebResponse
+from patchcrawl.testweb.sites import make_handler
+from patchcrawl.testweb.sites.common import esc, page
+from patchcrawl.testweb.sites.misc import cgit_html
+from patchcrawl.testweb.world import (
     GenericPage,
     Message,
     PatchworkItem,

@@ -6,7 +6,7 @@ import html
 import json
 from urllib.parse import quote
 
-from tests.kernelweb.http import WebResponse
+from patchcrawl.testweb.http import WebResponse
 
 HTML = "text/html; charset=UTF-8"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import email.utils
 from urllib.parse import parse_qs
 
-from tests.kernelweb.http import WebRequest, WebResponse
-from tests.kernelweb.sites.common import esc, not_found, page, redirect
-from tests.kernelweb.world import Commit, LkmlOrgPost, World
+from patchcrawl.testweb.http import WebRequest, WebResponse
+from patchcrawl.testweb.sites.common import esc, not_found, page, redirect
+from patchcrawl.testweb.world import Commit, LkmlOrgPost, World
 
 
 def cgit_html(c: Commit) -> str:

@@ -1,4 +1,4 @@
-"""The simulated web that goes with ``tests/data/planted.md``.
+"""The simulated web that goes with ``planted.md`` (beside this module).
 
 ``planted_world()`` starts from ``world_from_documents`` (every link exists as its
 row claims) and then plants one defect per row, as the row's description cell
@@ -13,12 +13,12 @@ import re
 from pathlib import Path
 
 from patchcrawl.tables import scan_file
-from tests.kernelweb.corpus_world import corpus_handler, world_from_documents
-from tests.kernelweb.http import Handler
-from tests.kernelweb.server import KernelWeb
-from tests.kernelweb.world import World, bracket
+from patchcrawl.testweb.corpus_world import corpus_handler, world_from_documents
+from patchcrawl.testweb.http import Handler
+from patchcrawl.testweb.server import KernelWeb
+from patchcrawl.testweb.world import World, bracket
 
-PLANTED = Path(__file__).resolve().parent / "data" / "planted.md"
+PLANTED = Path(__file__).resolve().parent / "planted.md"
 
 DEAD = "20220110090000.3000-0-carol@example.org"
 WALLED = "20240202020202.4000-0-dave@example.org"
@@ -27,6 +27,9 @@ AUTHOR = "20240307070707.8000-0-ivy@example.org"
 VERSION = "20240308080808.9000-0-jack@example.org"
 COUNT = "20240309090909.1100-0-kate@example.org"
 DATE = "20200601101010.1200-0-liam@example.org"
+NO_ADDRESS = "20240313131313.1500-0-oscar@example.org"
+#: where the dead link's series lives now (sent again a day later): enrich's rescue
+RESENT = "20220111090000.3001-0-carol@example.org"
 RATE_LIMITED = "20240311111111.1300-0-mia@example.org"
 FLAKY = "20240312121212.1400-0-ned@example.org"
 ALWAYS_DOWN = "www.phoronix.com/news/always-down"
@@ -47,6 +50,7 @@ EXPECTED: dict[str, tuple[str, str] | None] = {
     "version-mismatch": ("version-mismatch", "error"),
     "patch-count-mismatch": ("patch-count-mismatch", "error"),
     "date-mismatch": ("date-mismatch", "warning"),
+    "author-email-missing": ("author-email-missing", "info"),
     "429-then-ok": None,
     "503-then-ok": None,
 }
@@ -79,7 +83,11 @@ def _resubject(world: World, msgid: str, *, title: str | None = None, **kw: int)
 def planted_world(path: Path = PLANTED) -> World:
     """The world of planted.md with every row's defect planted."""
     world, _ = world_from_documents([scan_file(str(path))])
-    del world.messages[DEAD]
+    resent = world.messages.pop(DEAD)
+    resent.msgid = RESENT
+    resent.date += dt.timedelta(days=1)
+    world.messages[RESENT] = resent
+    world.messages[NO_ADDRESS].from_email = "oscar@example.org"
     world.lwn[973456].paywalled = True
     _resubject(world, TITLE, title="sched: rewrite the scheduler entirely", version=1, total=2)
     ivy = world.messages[AUTHOR]
