@@ -247,3 +247,19 @@ def test_scan_json_lists_every_row_with_its_claims(tmp_path: Path) -> None:
         "well_formed": True,
         "status": "RFC,v6 ☐☑✓ 6.5-rc1",
     }
+
+
+def test_a_reviewers_reply_is_compared_through_its_threads_author() -> None:
+    # DEBUGGING.md:1385 links Nathan Chancellor's reply and names him; the patch the
+    # thread discusses is Rasmus Villemoes's (the resolver reads the thread's root)
+    reply = dataclasses.replace(
+        meta(name="Nathan Chancellor", email="nathan@kernel.org"),
+        subject=f"Re: [PATCH] {T}",
+        thread_author_name="Rasmus Villemoes",
+        thread_author_email="linux@rasmusvillemoes.dk",
+    )
+    f = only(
+        run(row_with(T, author="Nathan Chancellor <nathan@kernel.org>"), reply), "author-mismatch"
+    )
+    assert f.actual == "Rasmus Villemoes <linux@rasmusvillemoes.dk>"
+    assert run(row_with(T, author="Rasmus Villemoes <linux@rasmusvillemoes.dk>"), reply) == []

@@ -40,6 +40,7 @@ Rules (short form for the README):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import itertools
 import re
@@ -369,9 +370,11 @@ def audit_row(
         out.extend(_check_title(doc, row, feature, linked, has_feature_link, settings))
     if _fits(row, "status"):
         out.extend(_check_status_version(doc, row, members, linked))
-    anchor = next(
-        (x for x in [*([feature] if feature else []), *members, *linked] if _is_patch(x)), None
-    )
+    candidates = [*([feature] if feature else []), *members, *linked]
+    anchor = next((x for x in candidates if _is_patch(x)), None)
+    if anchor is None:
+        # a reviewer's reply: its thread's author is the patch's
+        anchor = next((_as_thread(x) for x in candidates if x.meta.thread_author_email), None)
     if anchor is not None and _fits(row, "author"):
         out.extend(_check_author(doc, row, anchor, settings))
     if _fits(row, "date") and not _feature_unread(row, resolutions):
@@ -396,6 +399,14 @@ def _is_patch(x: _Linked) -> bool:
     if si.is_reply:
         return False  # a reply is the reviewer's, not the series author's
     return si.is_patch or si.rfc or (si.version is not None and not si.version_inferred)
+
+
+def _as_thread(x: _Linked) -> _Linked:
+    """A reply seen as the patch it discusses: its thread's author."""
+    meta = dataclasses.replace(
+        x.meta, author_name=x.meta.thread_author_name, author_email=x.meta.thread_author_email
+    )
+    return _Linked(x.link, meta)
 
 
 def _feature_unread(row: Row, resolutions: Mapping[str, Resolution]) -> bool:

@@ -407,6 +407,9 @@ class Metadata:
     # (CONTRACT.md: an inferred version never makes an ``error``)
     version_inferred: bool = False
     cover_msgid: str | None = None  # when the link was a patch and its cover letter was found
+    # a reply: who wrote the message that starts its thread (the patch it discusses)
+    thread_author_name: str | None = None
+    thread_author_email: str | None = None
     canonical_url: str | None = None  # the canonical lore/patchwork URL for this item
 
 

@@ -100,7 +100,9 @@ def world(rows_text: str | None = None, mails: Iterable[RealMail] | None = None)
         if loc is not None:
             lists_named.setdefault(loc.msgid, set()).add(loc.list_name)
     w = World()
-    for mail in load() if mails is None else mails:
+    mails = list(load() if mails is None else mails)
+    held = {m.msgid for m in mails}
+    for mail in mails:
         msgid = mail.msgid
         home = _LISTS.get((mail.header("X-Mailing-List") or "").lower(), "lkml")
         named = sorted(lists_named.get(msgid, set()) - {"all", home})
@@ -108,7 +110,11 @@ def world(rows_text: str | None = None, mails: Iterable[RealMail] | None = None)
         date = email.utils.parsedate_to_datetime(mail.header("Date") or "")
         if date.tzinfo is None:
             date = date.replace(tzinfo=dt.UTC)
-        irt = _ANGLE.search(mail.header("In-Reply-To") or "")
+        # threaded as public-inbox threads: by In-Reply-To, else the nearest message of
+        # References the set holds (the others are mails the archives had, not this set)
+        ancestry = _ANGLE.findall(mail.header("References") or "")
+        ancestry += _ANGLE.findall(mail.header("In-Reply-To") or "")
+        parent = next((a for a in reversed(ancestry) if a in held and a != msgid), None)
         w.messages[msgid] = Message(
             msgid=msgid,
             lists=(home, *named),
@@ -116,7 +122,7 @@ def world(rows_text: str | None = None, mails: Iterable[RealMail] | None = None)
             from_name=name,
             from_email=addr,
             date=date,
-            in_reply_to=irt.group(1) if irt else None,
+            in_reply_to=parent,
             body=(mail.body + "\n\n" if mail.body else "") + "(the body is not kept)\n",
             headers=mail.headers,
         )

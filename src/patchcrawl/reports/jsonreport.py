@@ -42,6 +42,8 @@ def metadata_dict(m: Metadata) -> dict[str, Any]:
         "rfc": m.rfc,
         "version_inferred": m.version_inferred,
         "cover_msgid": m.cover_msgid,
+        "thread_author_name": m.thread_author_name,
+        "thread_author_email": m.thread_author_email,
         "canonical_url": m.canonical_url,
     }
 

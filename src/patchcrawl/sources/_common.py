@@ -34,7 +34,14 @@ class SubjectInfo:
 
 # what decoding a header a stranger wrote may raise: an unknown or unusable charset
 # (``=?idna?q?...?=``), broken base64, a malformed address (email.errors.*)
-HEADER_ERRORS = (ValueError, LookupError, TypeError, IndexError, email.errors.MessageError)
+HEADER_ERRORS = (
+    ValueError,
+    LookupError,
+    TypeError,
+    IndexError,
+    AttributeError,  # the email package's header classes on malformed addresses
+    email.errors.MessageError,
+)
 
 
 def decode(text: str) -> str:

@@ -302,6 +302,8 @@ class Resolver:
         if h is None:
             return None
         meta = lore.metadata(h)
+        if (meta.subject or "").lower().startswith("re:"):
+            return await self._with_thread_author(meta, h.msgid or msgid)
         if not lore.needs_series(meta):
             return meta
         thread_url = self._lore_url("all", h.msgid or msgid, "T/")
@@ -317,6 +319,24 @@ class Resolver:
         if first_title and meta.counter != 1:
             return dataclasses.replace(meta, title=first_title)
         return meta
+
+    async def _with_thread_author(self, meta: Metadata, msgid: str) -> Metadata:
+        """A reply, with the author of the message its thread starts with (the patch it
+        discusses: a row linking a reviewer's reply still names the patch's author). The
+        thread page lists the root first; two more pages at most, each read once."""
+        thread = await self.fetch(self._lore_url("all", msgid, "T/"))
+        if thread.error or thread.status != 200 or challenge.detect(thread) is not None:
+            return meta
+        entries = lore.parse_thread(thread.body, thread.final_url)
+        root_id = entries[0][0] if entries else None
+        if root_id is None or root_id == msgid:
+            return meta
+        root = await self.message(root_id)
+        if root is None or (root.subject or "").lower().startswith("re:"):
+            return meta
+        return dataclasses.replace(
+            meta, thread_author_name=root.author_name, thread_author_email=root.author_email
+        )
 
     # ------------------------------------------------------------ patchwork
 
