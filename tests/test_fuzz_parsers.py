@@ -63,7 +63,8 @@ settings.register_profile(
     "fuzz",
     max_examples=FUZZ_EXAMPLES,
     # the same inputs every run: CI is reproducible, and a new failure is a new input
-    derandomize=True,
+    # (PATCHCRAWL_FUZZ_RANDOM=1 explores new ones, for a developer hunting crashes)
+    derandomize=not os.environ.get("PATCHCRAWL_FUZZ_RANDOM"),
     deadline=None,
     suppress_health_check=list(HealthCheck),
     database=None,
