@@ -654,3 +654,13 @@ def test_a_redirect_to_an_unusable_url_is_that_links_problem(
     x = link(rep, "https://lwn.net/Articles/2/")
     assert x["status"] == "unreachable" and "unusable URL" in x["detail"]
     assert link(rep, "https://lwn.net/Articles/1/")["status"] == "ok"
+
+
+def test_a_cache_writable_by_the_users_own_group_is_used(web: KernelWeb, tmp_path: Path) -> None:
+    import os
+
+    path, cache, _ = _filled(web, tmp_path)
+    os.chmod(cache, 0o775)  # a umask of 002, as many distributions give their users
+    run, rep = verify(web, path, cache)
+    assert "not used" not in run.err
+    assert rep["summary"]["from_cache"] >= 1

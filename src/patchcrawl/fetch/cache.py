@@ -119,8 +119,11 @@ def _untrusted(directory: Path) -> str | None:
             continue
         if hasattr(os, "getuid") and st.st_uid != os.getuid():
             return "owned by another user"
-        if st.st_mode & 0o022:
+        if st.st_mode & 0o002:
             return "writable by others"
+        # group-writable is fine for the user's own group (a umask of 002 gives that)
+        if st.st_mode & 0o020 and hasattr(os, "getgid") and st.st_gid != os.getgid():
+            return "writable by others (its group)"
     return None
 
 
