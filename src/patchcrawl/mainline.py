@@ -32,7 +32,7 @@ from urllib.parse import unquote
 from patchcrawl.settings import UsageError
 
 #: bump when the index's content or layout changes: older files are not read
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"
 
 _MAINLINE_TAG = re.compile(r"^v(?:(2)\.(6)\.(\d+)|([3-9]|[1-9]\d+)\.(\d+))(?:-rc(\d+))?$")
 _CLAIM = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-_]rc(\d+))?$", re.IGNORECASE)
@@ -195,20 +195,20 @@ def index_name(repo: str) -> str:
 
 _SCHEMA = """
 CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;
-CREATE TABLE commits(id INTEGER PRIMARY KEY, sha TEXT, subject TEXT, email TEXT,
-                     name TEXT, release TEXT);
-CREATE TABLE msgids(msgid TEXT, id INTEGER);
-CREATE TABLE subjects(key TEXT, id INTEGER);
+CREATE TABLE commits(id INTEGER PRIMARY KEY, sha BLOB, subject TEXT, email TEXT,
+                     name TEXT, release INTEGER);
+CREATE TABLE releases(id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE msgids(h INTEGER, id INTEGER, PRIMARY KEY (h, id)) WITHOUT ROWID;
+CREATE TABLE subjects(h INTEGER, id INTEGER, PRIMARY KEY (h, id)) WITHOUT ROWID;
 """
 
 _FORMAT = (
-    "--format=%H%x1f%P%x1f%ae%x1f%an%x1f%s%x1f"
-    "%(trailers:key=Link,key=Message-Id,valueonly,separator=%x1e)"
+    "--format=%H%x1f%P%x1f%ae%x1f%s%x1f%(trailers:key=Link,key=Message-Id,valueonly,separator=%x1e)"
 )
 
 
 def _records(repo: str, revs: Sequence[str]) -> Iterator[list[str]]:
-    """One ``[sha, parents, email, name, subject, trailers]`` per commit, streamed."""
+    """One ``[sha, parents, email, subject, trailers]`` per commit, streamed."""
     try:
         proc = subprocess.Popen(
             ["git", "-C", repo, "log", "-z", "--no-color", _FORMAT, "--stdin"],
@@ -247,13 +247,13 @@ def build_index(repo: str, path: str) -> None:
     first_parent = array("l")
     more_parents: dict[int, list[str]] = {}
     rows: list[tuple[int, str, str, str, str]] = []
-    msgid_rows: list[tuple[str, int]] = []
-    subject_rows: list[tuple[str, int]] = []
+    msgid_rows: list[tuple[int, int]] = []
+    subject_rows: list[tuple[int, int]] = []
     parent_shas: list[str] = []
     for rec in _records(repo, revs):
-        if len(rec) < 6:
+        if len(rec) < 5:
             continue
-        sha, parents, email, name, subject, trailers = rec[:6]
+        sha, parents, email, subject, trailers = rec[:5]
         sha = sha.strip()  # git log -z puts no newline, but be lenient
         n = len(shas)
         ids[sha] = n
@@ -262,13 +262,13 @@ def build_index(repo: str, path: str) -> None:
         parent_shas.append(plist[0] if plist else "")
         if len(plist) > 1:
             more_parents[n] = plist[1:]
-        rows.append((n, sha, subject, email.casefold(), name))
+        rows.append((n, sha, subject, email.casefold(), ""))  # names: not kept (size)
         if trailers:
             for value in trailers.split("\x1e"):
                 for msgid in msgids_in(value):
-                    msgid_rows.append((msgid, n))
+                    msgid_rows.append((_hash(msgid), n))
         if not subject.startswith('Revert "'):
-            subject_rows.append((normalise_subject(subject), n))
+            subject_rows.append((_hash(normalise_subject(subject)), n))
     for p in parent_shas:
         first_parent.append(ids.get(p, -1) if p else -1)
     del parent_shas
@@ -301,14 +301,13 @@ def build_index(repo: str, path: str) -> None:
             db.executemany(
                 "INSERT INTO commits VALUES (?,?,?,?,?,?)",
                 (
-                    (n, sha, subject, email, name, names[release[n]] if release[n] >= 0 else None)
+                    (n, bytes.fromhex(sha), subject, email, name or None, release[n])
                     for n, sha, subject, email, name in rows
                 ),
             )
-            db.executemany("INSERT INTO msgids VALUES (?,?)", msgid_rows)
-            db.executemany("INSERT INTO subjects VALUES (?,?)", subject_rows)
-            db.execute("CREATE INDEX msgids_i ON msgids(msgid)")
-            db.execute("CREATE INDEX subjects_i ON subjects(key)")
+            db.executemany("INSERT INTO releases VALUES (?,?)", enumerate(names))
+            db.executemany("INSERT OR IGNORE INTO msgids VALUES (?,?)", sorted(msgid_rows))
+            db.executemany("INSERT OR IGNORE INTO subjects VALUES (?,?)", sorted(subject_rows))
             newest = names[-1] if names else ""
             db.executemany(
                 "INSERT INTO meta VALUES (?,?)",
@@ -326,6 +325,13 @@ def build_index(repo: str, path: str) -> None:
         raise
 
 
+def _hash(text: str) -> int:
+    """A signed 64-bit hash: what message-ids and subjects are indexed by (a collision
+    among a million keys is about one in ten million million)."""
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 def _key(name: str | None) -> Release | None:
     parsed = claim_key(name) if name else None
     return parsed[0] if parsed else None
@@ -340,28 +346,32 @@ class MainlineIndex:
         meta = dict(self._db.execute("SELECT k, v FROM meta").fetchall())
         self.newest: Release | None = _key(meta.get("newest"))
         self.commits = int(meta.get("commits", "0"))
+        self._releases = [
+            name for _, name in self._db.execute("SELECT id, name FROM releases ORDER BY id")
+        ]
 
     def close(self) -> None:
         self._db.close()
 
-    def _commits(self, sql: str, arg: str) -> list[Commit]:
+    def _commits(self, sql: str, arg: int) -> list[Commit]:
         out = []
         for sha, subject, email, name, rel in self._db.execute(sql, (arg,)):
-            out.append(Commit(sha, subject, email, name, _key(rel)))
+            release = _key(self._releases[rel]) if 0 <= rel < len(self._releases) else None
+            out.append(Commit(sha.hex(), subject, email, name or "", release))
         return out
 
     def by_msgid(self, msgid: str) -> list[Commit]:
         return self._commits(
             "SELECT c.sha, c.subject, c.email, c.name, c.release FROM msgids m "
-            "JOIN commits c ON c.id = m.id WHERE m.msgid = ?",
-            normalise_msgid(msgid),
+            "JOIN commits c ON c.id = m.id WHERE m.h = ?",
+            _hash(normalise_msgid(msgid)),
         )
 
     def by_subject(self, subject: str) -> list[Commit]:
         return self._commits(
             "SELECT c.sha, c.subject, c.email, c.name, c.release FROM subjects s "
-            "JOIN commits c ON c.id = s.id WHERE s.key = ?",
-            normalise_subject(subject),
+            "JOIN commits c ON c.id = s.id WHERE s.h = ?",
+            _hash(normalise_subject(subject)),
         )
 
 

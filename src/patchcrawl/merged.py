@@ -132,8 +132,8 @@ def check_row(
             )
         ]
     if first is None:
-        if not any(m.title or m.msgid for m in mails):
-            return []
+        if not any(m.title for m in mails):
+            return []  # no mail was read (offline, dead): its subject could not be tried
         if claimed is not None and newest is not None and base_of(claimed[1]) > base_of(newest):
             return []  # a release newer than DIR knows of: nothing to say yet
         said = f"names {claimed[0]}" if claimed else "says merged"
