@@ -121,7 +121,7 @@ def main() -> None:
                 title=f"subsys{(n + 1) % 53}: change number {n + 1}",
                 author_email=f"dev{(n + 1) % 977}@example.org",
             )
-            found += bool(series_commits(index, [cover, patch]))
+            found += bool(series_commits(index, [cover, patch])[0])
         per_row = (time.perf_counter() - t0) / args.rows
         index.close()
         print(f"lookup: {per_row * 1e6:.0f} µs per row ({found}/{args.rows} rows found)")

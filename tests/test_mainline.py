@@ -42,6 +42,7 @@ EPSILON = "20220905.3456-1-eve@example.org"
 ZETA = "20220906.4567-1-bob@example.org"
 ETA = "20220907.5678-1-bob@example.org"
 THETA = "20220908.6789-1-bob@example.org"
+KAPPA = "20220909.7890-1-dave@example.org"
 
 
 class Repo:
@@ -98,6 +99,7 @@ def make_mainline(path: Path) -> Repo:
     # Mallory's commit has Eve's subject: a subject alone is not the series
     r.commit("net: epsilon offload", who=MALLORY)
     r.commit("sched: eta accounting", f"Link: https://lore.kernel.org/all/{ETA}", who=BOB)
+    r.commit("lib: kappa cleanup", who=DAVE)  # Dave uses this subject twice
     r.tag("v6.1-rc1")
     # applied during the rcs, before Link: trailers existed: subject and author
     r.commit("x86: fix delta", who=DAVE)
@@ -109,6 +111,7 @@ def make_mainline(path: Path) -> Repo:
     r.commit("fs: beta part two", who=BOB)
     r.git("checkout", "-q", "master")
     r.commit("bpf: unrelated work")
+    r.commit("lib: kappa cleanup", who=DAVE)
     r.git(
         "merge",
         "-q",
@@ -161,6 +164,7 @@ def world() -> World:
     w.add_message(subject="[PATCH] block: zeta fix", author=BOB[0], email=BOB[1], msgid=ZETA)
     w.add_message(subject="[PATCH] sched: eta accounting", author=BOB[0], email=BOB[1], msgid=ETA)
     w.add_message(subject="[PATCH] io_uring: theta", author=BOB[0], email=BOB[1], msgid=THETA)
+    w.add_message(subject="[PATCH] lib: kappa cleanup", author=DAVE[0], email=DAVE[1], msgid=KAPPA)
     return w
 
 
@@ -189,6 +193,11 @@ ROWS: list[tuple[str, str, str, tuple[str, str], str, tuple[str, str] | None]] =
     ("theta-newer-tag", THETA, "io_uring: theta", BOB, "v1 ☑ 6.2", None),
     ("theta-future", THETA, "io_uring: theta", BOB, "v1 ☑ 6.3-rc1", (RM, "6.2")),
     ("epsilon-future", EPSILON, "net: epsilon offload", EVE, "v1 ☑ 6.9-rc1", None),
+    # a subject its author used in two releases proves no release
+    ("kappa-ambiguous", KAPPA, "lib: kappa cleanup", DAVE, "v1 ☑ 5.19-rc1", None),
+    ("kappa-unmarked", KAPPA, "lib: kappa cleanup", DAVE, "v1 ☐", (MU, "6.1-rc1")),
+    # the links cell also links a series this one depends on: not this series' commits
+    ("delta-with-dependency", f"{DELTA} {BETA}", "x86: fix delta", DAVE, "v1 ☑ 6.1", None),
 ]  # fmt: skip
 
 CODES = (RM, "not-in-mainline", "merged-unmarked")
@@ -197,12 +206,12 @@ CODES = (RM, "not-in-mainline", "merged-unmarked")
 def document(tmp_path: Path) -> tuple[Path, dict[int, str]]:
     lines = ["# t", "", *HEAD.rstrip("\n").split("\n")]
     where: dict[int, str] = {}
-    for name, msgid, title, who, status, _ in ROWS:
-        url = f"https://lore.kernel.org/all/{msgid}/"
+    for name, msgids, title, who, status, _ in ROWS:
+        url = f"https://lore.kernel.org/all/{msgids.split()[0]}/"
         where[len(lines) + 1] = name
+        links = "<br>".join(f"[LORE v1](https://lore.kernel.org/r/{m})" for m in msgids.split())
         lines.append(
-            f"| 2022/09/01 | {who[0]} <{who[1]}> | [{title}]({url}) | NA | {status} "
-            f"| [LORE v1](https://lore.kernel.org/r/{msgid}) |"
+            f"| 2022/09/01 | {who[0]} <{who[1]}> | [{title}]({url}) | NA | {status} | {links} |"
         )
     p = tmp_path / "t.md"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")

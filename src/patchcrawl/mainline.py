@@ -443,10 +443,10 @@ def _same_author(commit: Commit, mail: Mail) -> bool:
     )
 
 
-def series_commits(index: MainlineIndex, mails: Iterable[Mail]) -> list[Commit]:
-    """The mainline commits of a series: by the message-ids of its mails (a cover
-    letter's patches too), else by a mail's subject with the same author (never by a
-    subject alone)."""
+def series_commits(index: MainlineIndex, mails: Iterable[Mail]) -> tuple[list[Commit], bool]:
+    """The mainline commits of a series, and whether they were found by subject: by the
+    message-ids of its mails (a cover letter's patches too), else by a mail's subject
+    with the same author email (never by a subject alone)."""
     mails = list(mails)
     found: dict[str, Commit] = {}
     for mail in mails:
@@ -458,14 +458,15 @@ def series_commits(index: MainlineIndex, mails: Iterable[Mail]) -> list[Commit]:
         for msgid in ids:
             for c in index.by_msgid(msgid):
                 found.setdefault(c.sha, c)
-    if not found:
-        for mail in mails:
-            if not mail.title or not (mail.author_email or mail.author_name):
-                continue
-            for c in index.by_subject(mail.title):
-                if _same_author(c, mail):
-                    found.setdefault(c.sha, c)
-    return list(found.values())
+    if found:
+        return list(found.values()), False
+    for mail in mails:
+        if not mail.title or not (mail.author_email or mail.author_name):
+            continue
+        for c in index.by_subject(mail.title):
+            if _same_author(c, mail):
+                found.setdefault(c.sha, c)
+    return list(found.values()), True
 
 
 def first_release(commits: Sequence[Commit]) -> tuple[Release | None, Commit | None]:

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from patchcrawl.audit import CLAIM_CELLS, MAIL_KINDS, _finding, _mail_meta, _msgid_of, make_edit
+from patchcrawl.audit import (
+    CLAIM_CELLS,
+    MAIL_KINDS,
+    SERIES_THRESHOLD,
+    _finding,
+    _mail_meta,
+    _msgid_of,
+    make_edit,
+)
 from patchcrawl.claims import release_spans
 from patchcrawl.mainline import (
     Commit,
@@ -24,11 +32,14 @@ from patchcrawl.mainline import (
     series_commits,
 )
 from patchcrawl.models import Document, Edit, Finding, Resolution, Row
+from patchcrawl.titles import is_description, title_similarity
 
 
 def row_mails(row: Row, resolutions: Mapping[str, Resolution]) -> list[Mail]:
-    """The mails a row links in its feature and links cells."""
+    """The mails of the row's series it links in its feature and links cells: a mail
+    whose title is far from the series' (a dependency, another series) is left out."""
     out: list[Mail] = []
+    series_title: str | None = None
     for link in row.links:
         if link.cell not in CLAIM_CELLS or link.kind not in MAIL_KINDS:
             continue
@@ -39,6 +50,8 @@ def row_mails(row: Row, resolutions: Mapping[str, Resolution]) -> list[Mail]:
             if msgid:
                 out.append(Mail(link.url, msgid))
             continue
+        if link.cell == "feature" and meta.title:
+            series_title = series_title or meta.title
         out.append(
             Mail(
                 link.url,
@@ -50,7 +63,16 @@ def row_mails(row: Row, resolutions: Mapping[str, Resolution]) -> list[Mail]:
                 total=meta.total,
             )
         )
-    return out
+    title = row.claims.title
+    if series_title is None and title and not is_description(title):
+        series_title = title
+    if series_title is None:
+        return out
+    return [
+        m
+        for m in out
+        if m.title is None or title_similarity(m.title, series_title) >= SERIES_THRESHOLD
+    ]
 
 
 def _claimed(row: Row) -> tuple[str, Release, bool] | None:
@@ -107,8 +129,10 @@ def check_row(
     mails = row_mails(row, resolutions)
     if not mails:
         return []
-    commits = series_commits(index, mails)
+    commits, by_subject = series_commits(index, mails)
     release, first = first_release(commits)
+    # by subject, commits in several releases: the author used the subject more than once
+    ambiguous = by_subject and len({base_of(c.release) if c.release else () for c in commits}) > 1
     where = row.cell("status") or row
     url = mails[0].url
     newest = index.newest
@@ -150,7 +174,7 @@ def check_row(
                 row_line=row.line,
             )
         ]
-    if claimed is None:
+    if claimed is None or ambiguous:
         return []
     text, key, rc = claimed
     if release is None:
