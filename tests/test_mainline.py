@@ -173,12 +173,14 @@ HEAD = (
     "|:----:|:----:|:---:|:----:|:---------:|:----:|\n"
 )
 
+LWN = "https://lwn.net/Articles/6.3/"  # a release-like target: only the link text is a claim
 RM, NIM, MU, GONE = "release-mismatch", "not-in-mainline", "merged-unmarked", "not in mainline"
 
 # (name, msgid, title, author, status) -> a row; the expected finding after it
 ROWS: list[tuple[str, str, str, tuple[str, str], str, tuple[str, str] | None]] = [
     ("alpha-ok", ALPHA, "bpf: alpha helper", ALICE, "v3 ☑ 6.1-rc1", None),
     ("alpha-xy", ALPHA, "bpf: alpha helper", ALICE, "v3 ☑✓ 6.1", None),
+    ("alpha-linked", ALPHA, "bpf: alpha helper", ALICE, f"v3 ☑ [6.2-rc1]({LWN})", (RM, "6.1-rc1")),
     ("alpha-wrong", ALPHA, "bpf: alpha helper", ALICE, "v3 ☑ v6.2-rc1", (RM, "6.1-rc1")),
     ("beta-merge", BETA, "fs: beta", BOB, "v1 ☑ 6.2", None),
     ("beta-wrong", BETA, "fs: beta", BOB, "v1 ☑ 6.1-rc1", (RM, "6.2-rc1")),
@@ -358,9 +360,10 @@ def test_enrich_write_fixes_the_releases(mainline: Path, web: KernelWeb, tmp_pat
     assert "| v1 ☐☑✓ 6.1_rc1 |" in rows["gamma-template"]
     assert "| v1 ☑ 6.1 |" in rows["delta-subject"]
     assert "| v1 ☑ 6.2 |" in rows["theta-future"]
+    assert f"| v3 ☑ [6.1-rc1]({LWN}) |" in rows["alpha-linked"]
     # nothing else changed, and a second verify has no release to fix
     changed = [a for a, b in zip(before.split("\n"), after.split("\n"), strict=True) if a != b]
-    assert len(changed) == 5
+    assert len(changed) == 6
     report = verify(web, path, tmp_path / "c", "--kernel-git", str(mainline))
     assert [f for f in merged_findings(report) if f["code"] == "release-mismatch"] == []
 
