@@ -91,6 +91,8 @@ def make_mainline(path: Path) -> Repo:
     r = Repo(path)
     r.commit("Initial commit")
     r.tag("v6.0")
+    # as mainline's v2.6.11, a tag of a tree: no commit to walk from
+    r.git("tag", "-a", "-m", "tree", "v2.6.11", r.git("rev-parse", "HEAD^{tree}"))
     # the v6.1 merge window
     r.commit("bpf: add alpha helper", f"Link: https://lore.kernel.org/r/{ALPHA_1}")
     r.commit("bpf: use the alpha helper", f"Link: https://lore.kernel.org/bpf/{ALPHA_2}/")
@@ -301,6 +303,19 @@ def test_index_reads_trailers_merges_and_first_tags(mainline: Path, tmp_path: Pa
     again = open_index(str(mainline), str(tmp_path))
     again.close()
     assert os.listdir(tmp_path / "mainline") == files
+    moved = tmp_path / "moved"
+    subprocess.run(["git", "clone", "-q", str(mainline), str(moved)], check=True)
+    later = Repo.__new__(Repo)
+    later.path, later.tick = moved, 100
+    later.commit("mm: a later commit", f"Link: https://lore.kernel.org/r/{KAPPA}")
+    newer = open_index(str(moved), str(tmp_path))
+    try:
+        (kappa,) = newer.by_msgid(KAPPA)
+        assert kappa.release is None  # after the newest tag
+    finally:
+        newer.close()
+    (file,) = os.listdir(tmp_path / "mainline")
+    assert file != files[0]  # HEAD moved: a new index, the old one removed
 
 
 def test_a_partial_clone_is_enough(mainline: Path, tmp_path: Path) -> None:

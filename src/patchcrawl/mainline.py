@@ -168,13 +168,17 @@ def _mainline_tags(repo: str) -> list[tuple[Release, str, str]]:
     out = _git(
         repo,
         "for-each-ref",
-        "--format=%(refname:short)%00%(objectname)%00%(*objectname)",
+        "--format=%(refname:short)%00%(objectname)%00%(*objectname)%00%(objecttype)"
+        "%00%(*objecttype)",
         "refs/tags",
     )
     tags: list[tuple[Release, str, str]] = []
     for line in out.splitlines():
         parts = line.split("\0")
-        if len(parts) != 3:
+        if len(parts) != 5:
+            continue
+        # mainline's v2.6.11 tags a tree, not a commit: no release to walk from
+        if (parts[4] or parts[3]) != "commit":
             continue
         key = release_key(parts[0])
         if key is not None:
