@@ -388,10 +388,12 @@ def test_env_and_config_name_the_clone(mainline: Path, web: KernelWeb, tmp_path:
     argv = verify_argv(path, web.remap_rule(), tmp_path / "c", "--retries", "0")
     r = run_cli(argv, env={"PATCHCRAWL_KERNEL_GIT": str(mainline)})
     assert merged_findings(r.json())
+    assert "indexing the mainline clone" in r.err  # a cold index says so on stderr
     cfg = tmp_path / "patchcrawl.toml"
     cfg.write_text(f'kernel-git = "{mainline}"\n', encoding="utf-8")
     r = run_cli([*argv, "--config", str(cfg)])
     assert merged_findings(r.json())
+    assert "indexing" not in r.err  # warm: the index of this HEAD is in the cache
 
 
 def test_not_a_repository_is_a_usage_error(web: KernelWeb, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ import sqlite3
 import subprocess
 import tempfile
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -379,9 +379,11 @@ class MainlineIndex:
         )
 
 
-def open_index(repo: str, cache_dir: str | None) -> MainlineIndex:
+def open_index(
+    repo: str, cache_dir: str | None, say: Callable[[str], None] | None = None
+) -> MainlineIndex:
     """The index of ``repo`` as it is now: taken from the cache, or built and kept there
-    (older indexes of the same cache are removed)."""
+    (older indexes of the same cache are removed); ``say`` is told before a build."""
     check_repository(repo)
     directory = os.path.join(cache_dir or tempfile.gettempdir(), "mainline")
     name = index_name(repo)
@@ -391,6 +393,8 @@ def open_index(repo: str, cache_dir: str | None) -> MainlineIndex:
             return MainlineIndex(path)
         except sqlite3.Error:
             os.unlink(path)
+    if say is not None:
+        say(f"patchcrawl: indexing the mainline clone {repo} (once per HEAD and tags)")
     build_index(repo, path)
     for other in os.listdir(directory):
         if other.startswith("mainline-") and other != name:

@@ -825,7 +825,12 @@ def merged_findings(checked: Checked, settings: Settings) -> list[Finding]:
     from patchcrawl.mainline import open_index
     from patchcrawl.merged import mainline_findings
 
-    index = open_index(settings.kernel_git, settings.cache_dir)
+    def say(line: str) -> None:
+        import sys
+
+        print(line, file=sys.stderr, flush=True)
+
+    index = open_index(settings.kernel_git, settings.cache_dir, say)
     try:
         return mainline_findings(checked.documents, checked.resolutions, index)
     finally:
