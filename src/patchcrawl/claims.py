@@ -192,6 +192,22 @@ def _dotted_version(plain: str) -> re.Match[str] | None:
     return m
 
 
+def release_spans(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, release)`` of every release :func:`parse_status` reads in a status
+    cell's text (indexes into ``text``; the release normalised as in ``releases``)."""
+    plain = _LINK_IN_TEXT.sub(lambda m: "[" + m.group(1) + "]" + " " * (len(m.group(2)) + 2), text)
+    dotted = _dotted_version(plain) if _STATUS_VERSION.search(plain) is None else None
+    return [
+        (
+            m.start(1) - (1 if m.group(0).startswith("v") else 0),
+            m.end(1),
+            _normalise_release(m.group(1)),
+        )
+        for m in _RELEASE.finditer(plain)
+        if dotted is None or m.start() != dotted.start()
+    ]
+
+
 def parse_status(text: str, byte_of: ByteOf) -> StatusClaim | None:
     """Parse a status cell; every one of the 81 patterns in STATS.md is read."""
     raw = text.strip()

@@ -103,6 +103,13 @@ def _shared_options(formats: Sequence[str], format_help: str) -> Callable[[F], F
                 "or patchcrawl.toml)",
             ),
             click.option("--no-progress", is_flag=True, help="no progress bar"),
+            click.option(
+                "--kernel-git",
+                type=click.Path(),
+                metavar="DIR",
+                help="a local clone of mainline Linux (partial is enough, tags needed): "
+                "check merged releases (PATCHCRAWL_KERNEL_GIT too)",
+            ),
         ]
         for opt in reversed(opts):
             func = opt(func)
@@ -115,7 +122,14 @@ def _run_settings(**opts: Any) -> Settings:
     """:func:`_settings` of a run that will send requests (verify, enrich): the
     environment is checked too."""
     check_http_engine(os.environ.get("PATCHCRAWL_HTTP_ENGINE"))
-    return _settings(**opts)
+    if not opts.get("kernel_git") and os.environ.get("PATCHCRAWL_KERNEL_GIT"):
+        opts["kernel_git"] = os.environ["PATCHCRAWL_KERNEL_GIT"]
+    settings = _settings(**opts)
+    if settings.kernel_git:
+        from patchcrawl.mainline import check_repository
+
+        check_repository(settings.kernel_git)
+    return settings
 
 
 def _settings(

@@ -354,7 +354,7 @@ _SIMPLE: dict[str, tuple[str, Callable[[_Ctx, str, Any], Any]]] = {
     "fix-authors": ("fix_authors", _bool),
     "fix-titles": ("fix_titles", _bool),
 }
-KEYS: tuple[str, ...] = ("cache-dir", *_SIMPLE, "severity", "ignore", "hosts")
+KEYS: tuple[str, ...] = ("cache-dir", "kernel-git", *_SIMPLE, "severity", "ignore", "hosts")
 _IGNORE_KEYS = ("codes", "file", "url", "line", "reason")
 _HOST_KEYS = ("concurrency", "interval")
 _SEVERITY_VALUES = ("error", "warning", "info", "ignore")
@@ -376,6 +376,9 @@ def _apply(settings: Settings, table: Mapping[str, Any], ctx: _Ctx) -> Settings:
         if key == "cache-dir":
             text = os.path.expanduser(_str(ctx, key, value))
             changes["cache_dir"] = os.path.normpath(os.path.join(ctx.directory, text))
+        elif key == "kernel-git":
+            text = os.path.expanduser(_str(ctx, key, value))
+            changes["kernel_git"] = os.path.normpath(os.path.join(ctx.directory, text))
         elif key in _SIMPLE:
             attr, check = _SIMPLE[key]
             changes[attr] = check(ctx, key, value)

@@ -52,6 +52,7 @@ NOT_AUDITED = frozenset(
         "severity",  # applied to the findings after the audit (policy)
         "ignores",  # likewise
         "progress",
+        "kernel_git",  # the merged-release checks run after the audit (pipeline.merged_findings)
     }
 )
 

@@ -752,6 +752,7 @@ def verify(
 
     checked = check_paths(paths, settings, slim=slim)
     findings = followed_up(checked, audit_findings(checked, settings), settings, rescue=False)
+    findings += merged_findings(checked, settings)
     findings = apply_policy(findings, settings)
     return build_report(checked, findings), checked
 
@@ -815,6 +816,27 @@ def followed_up(
     return run_async(_follow_up(checked.documents, findings, settings, rescue=rescue))
 
 
+def merged_findings(checked: Checked, settings: Settings) -> list[Finding]:
+    """With ``settings.kernel_git``: each row's merged-release claims against mainline
+    (:mod:`patchcrawl.merged`; the index built once per mainline HEAD, kept in the
+    cache). No network: what the crawl read, and the local clone."""
+    if not settings.kernel_git:
+        return []
+    from patchcrawl.mainline import open_index
+    from patchcrawl.merged import mainline_findings
+
+    def say(line: str) -> None:
+        import sys
+
+        print(line, file=sys.stderr, flush=True)
+
+    index = open_index(settings.kernel_git, settings.cache_dir, say)
+    try:
+        return mainline_findings(checked.documents, checked.resolutions, index)
+    finally:
+        index.close()
+
+
 class Enriched(NamedTuple):
     """What ``enrich`` made: the diff, the check it stands on, the files written, and
     the fixes the diff is made of (:func:`patchcrawl.enrich.fix_list`)."""
@@ -843,6 +865,7 @@ def enrich(
     checked = check_paths(paths, settings)
     docs = checked.documents
     findings = followed_up(checked, audit_findings(checked, settings), settings, rescue=rescue)
+    findings += merged_findings(checked, settings)
     findings = apply_policy(findings, settings)
     diff = enrich_mod.build_diff_bytes(docs, findings, select=select, ignore=ignore)
     fixes = enrich_mod.fix_list(docs, findings, select=select, ignore=ignore)

@@ -174,6 +174,8 @@ class Settings:
     canonical_style: str = "all"  # all | r | list
     fix_authors: bool = False
     fix_titles: bool = False
+    # merged-release checks: a local clone of mainline Linux (``--kernel-git DIR``)
+    kernel_git: str | None = None
     # output
     progress: bool = True
     extra: dict[str, object] = field(default_factory=dict)
