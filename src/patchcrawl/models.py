@@ -158,7 +158,7 @@ class StatusClaim:
     version_start: int | None  # byte range of version_text in the file, for edits
     version_end: int | None
     rfc: bool
-    merged: bool | None  # True ☑, False ☐ only, None when no glyph; ``☐☑`` counts as merged
+    merged: bool | None  # True ☑ (alone or with ✓), False ☐ alone; None: no glyph, or ☐☑✓ / ☐☑
     glyphs: str  # the glyph characters as written, e.g. ``☐☑✓``
     releases: tuple[str, ...]  # ``4.1-rc1``; ``5.15_rc1`` normalised to ``5.15-rc1``; ``v`` dropped
 
