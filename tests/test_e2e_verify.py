@@ -19,7 +19,15 @@ from typing import Any
 import jsonschema
 import pytest
 
-from patchcrawl.testweb.planted import EXPECTED, PLANTED, install_faults, planted_handler, row_lines
+from patchcrawl.testweb.planted import (
+    EXPECTED,
+    PLANTED,
+    RATE_LIMITED,
+    install_faults,
+    naming,
+    planted_handler,
+    row_lines,
+)
 from patchcrawl.testweb.server import KernelWeb
 from tests.cli_helpers import closed_port, run_cli
 
@@ -212,7 +220,8 @@ def test_clean_document_exits_0(tmp_path: Path) -> None:
         run = cli(*verify_args(web, tmp_path / "cache", str(doc)))
         assert run.code == 0, run.out + run.err
         assert run.report["findings"] == []
-        assert web.requests_to(re.compile("mia@example.org"))[0].status == 429
+        # the rate-limited message's first request (its page, or the search naming it)
+        assert web.requests_to(naming(RATE_LIMITED))[0].status == 429
 
 
 def test_network_down_exits_3_and_calls_nothing_dead(tmp_path: Path) -> None:

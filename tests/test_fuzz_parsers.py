@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from patchcrawl.models import Response
-from patchcrawl.rescue import parse_atom
 from patchcrawl.sources import cgit, challenge, generic, lkmlorg, lore, lwn, patchwork
 from patchcrawl.sources._common import iso_date, mail_date, split_person, subject_info
+from patchcrawl.sources.lore_search import parse_atom
 
 FUZZ_EXAMPLES = int(os.environ.get("PATCHCRAWL_FUZZ_EXAMPLES", "500"))
 PAGES = Path(__file__).parent / "data" / "pages"

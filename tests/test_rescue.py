@@ -13,7 +13,6 @@ from patchcrawl.models import Document, Finding, Response, Row
 from patchcrawl.rescue import (
     build_queries,
     merge_rescues,
-    parse_atom,
     pick,
     rescue,
     rescue_dead_links,
@@ -21,6 +20,7 @@ from patchcrawl.rescue import (
     subject_words,
 )
 from patchcrawl.settings import RemapRule, Settings
+from patchcrawl.sources.lore_search import parse_atom
 from patchcrawl.tables import scan_bytes
 from patchcrawl.testweb.server import KernelWeb
 from patchcrawl.testweb.sites import lore as lore_site

@@ -25,7 +25,7 @@ import pytest
 from patchcrawl import pipeline, tables
 from patchcrawl.fetch.politeness import Politeness
 from patchcrawl.models import Document, Report
-from patchcrawl.settings import UsageError
+from patchcrawl.settings import Settings, UsageError
 from patchcrawl.testweb.server import KernelWeb
 from patchcrawl.testweb.sites import make_handler
 from patchcrawl.testweb.world import World
@@ -33,6 +33,13 @@ from tests.conftest import web_settings
 from tests.scan_helpers import on_scan
 
 HEAD = "| 时间 | 作者 | 特性 | 描述 | 是否合入主线 | 链接 |\n|:-:|:-:|:-:|:-:|:-:|:-:|\n"
+
+
+def _paged(web: KernelWeb, cache_dir: Path | None = None, **kw: object) -> Settings:
+    """:func:`web_settings` with every link its own request (``--no-batch``): these
+    tests count and time requests as the links of the documents send them, which
+    lore's batch lookups (tests/test_lore_batch.py) would fold into a few searches."""
+    return web_settings(web, cache_dir, batch=False, **kw)
 
 
 def _files(
@@ -92,7 +99,7 @@ def test_first_request_leaves_before_the_last_file_is_scanned(
     monkeypatch.setattr(tables, "scan_bytes", slow_scan)
     monkeypatch.setattr(tables, "scan_steps", slow_steps)
     with KernelWeb(make_handler(world), latency=0.01) as web:
-        checked = pipeline.check_paths(paths, web_settings(web, cache_dir=tmp_path / "c"))
+        checked = pipeline.check_paths(paths, _paged(web, cache_dir=tmp_path / "c"))
         starts = sorted(r.start for r in web.log)
     assert len(scans) == len(paths)
     assert starts, "nothing was requested"
@@ -111,8 +118,8 @@ def test_same_outcome_as_scanning_first(tmp_path: Path, warm: bool) -> None:
     world, paths = _files(tmp_path, files=4, rows=8, wrong=True)
     with KernelWeb(make_handler(world)) as web:
         a, b = (
-            web_settings(web, cache_dir=tmp_path / "a"),
-            web_settings(web, cache_dir=tmp_path / "b"),
+            _paged(web, cache_dir=tmp_path / "a"),
+            _paged(web, cache_dir=tmp_path / "b"),
         )
         if warm:
             pipeline.check_paths(paths, a)
@@ -146,7 +153,7 @@ def test_an_unreadable_file_stops_the_run_before_any_request(
     monkeypatch.setattr(tables, "read_file", read)
     with KernelWeb(make_handler(world)) as web:
         with pytest.raises(UsageError, match=r"part2\.md"):
-            pipeline.check_paths(paths, web_settings(web, cache_dir=tmp_path / "c"))
+            pipeline.check_paths(paths, _paged(web, cache_dir=tmp_path / "c"))
         assert not list(web.log)
 
 
@@ -163,7 +170,7 @@ def test_a_failure_while_scanning_stops_the_crawl(
     threads = threading.active_count()
     with KernelWeb(make_handler(world), latency=0.02) as web:
         with pytest.raises(RuntimeError, match="scanner bug"):
-            pipeline.check_paths(paths, web_settings(web, cache_dir=tmp_path / "c"))
+            pipeline.check_paths(paths, _paged(web, cache_dir=tmp_path / "c"))
 
         # the crawl stopped there (a hang would meet pytest's timeout): nothing of the
         # file after the failing one was ever asked for
@@ -197,7 +204,7 @@ def test_a_run_stopped_by_an_error_keeps_the_resolutions_it_made(
     with KernelWeb(make_handler(world)) as web:
         # at most 20 refs unresolved before the next file is scanned: file 2 (the
         # failing one) is reached only once at least 10 of file 0's are resolved
-        settings = web_settings(web, cache_dir=tmp_path / "c", max_concurrency=1)
+        settings = _paged(web, cache_dir=tmp_path / "c", max_concurrency=1)
         with pytest.raises(RuntimeError, match="scanner bug"):
             pipeline.check_paths(paths, settings)
     prefix = pipeline._resolution_prefix(settings)
@@ -266,9 +273,7 @@ def test_spacing_holds_while_the_scanner_keeps_the_loop_busy(
         assert here.poll(60), "the test web did not start"
         rule: str = here.recv()
         web = SimpleNamespace(remap_rule=lambda: rule)
-        settings = web_settings(
-            cast(KernelWeb, web), cache_dir=tmp_path / "c", host_interval=interval
-        )
+        settings = _paged(cast(KernelWeb, web), cache_dir=tmp_path / "c", host_interval=interval)
         checked = pipeline.check_paths(paths, settings)
         here.send("done")
         assert here.poll(60)
@@ -300,10 +305,8 @@ def test_slim_documents_give_the_same_reports(tmp_path: Path) -> None:
 
     world, paths = _files(tmp_path, files=3, rows=6, wrong=True)
     with KernelWeb(make_handler(world)) as web:
-        full, _ = pipeline.verify(paths, web_settings(web, cache_dir=tmp_path / "a"))
-        slim, checked = pipeline.verify(
-            paths, web_settings(web, cache_dir=tmp_path / "b"), slim=True
-        )
+        full, _ = pipeline.verify(paths, _paged(web, cache_dir=tmp_path / "a"))
+        slim, checked = pipeline.verify(paths, _paged(web, cache_dir=tmp_path / "b"), slim=True)
 
     def same(r: Report) -> Report:
         return dataclasses.replace(
@@ -330,7 +333,7 @@ def test_scanning_stays_a_bounded_distance_ahead_of_the_crawl(
     scans: list[float] = []
     on_scan(monkeypatch, lambda path: scans.append(time.monotonic()))
     with KernelWeb(make_handler(world), latency=0.03) as web:
-        settings = web_settings(web, cache_dir=tmp_path / "c", max_concurrency=1)
+        settings = _paged(web, cache_dir=tmp_path / "c", max_concurrency=1)
         checked = pipeline.check_paths(paths, settings)
         ends = sorted(r.end for r in web.log if r.end is not None)
     assert {r.status for r in checked.resolutions.values()} == {"ok"}

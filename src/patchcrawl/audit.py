@@ -40,6 +40,7 @@ Rules (short form for the README):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import itertools
@@ -308,6 +309,32 @@ def meta_date(meta: Metadata) -> _dt.date | None:
             return _dt.date.fromisoformat(meta.date[:10])
         except ValueError:
             return None
+
+
+# the zones mail is sent from: UTC-12 to UTC+14
+_ZONES = (_dt.timedelta(hours=-12), _dt.timedelta(0), _dt.timedelta(hours=14))
+
+
+def days_apart(meta: Metadata, claimed: _dt.date) -> int | None:
+    """Days between ``claimed`` and the day the sender's Date header says; when the
+    zone is not known (a date from lore's search feed is in UTC: the sender's day may
+    be the one before or after), the smallest a zone can make it, so that only what no
+    zone explains is a disagreement."""
+    day = meta_date(meta)
+    if day is None:
+        return None
+    days = {day}
+    if meta.date_zone_unknown and meta.date is not None:
+        with contextlib.suppress(ValueError):
+            instant = _dt.datetime.fromisoformat(meta.date.replace("Z", "+00:00"))
+            days = {(instant + z).date() for z in _ZONES}
+    return min(abs((d - claimed).days) for d in days)
+
+
+def _fmt_mail_date(meta: Metadata, day: _dt.date) -> str:
+    """A mail's day as a message says it: ``2021/09/28``, or ``2021/09/28 UTC`` when
+    the sender's zone is not known."""
+    return _fmt_date(day) + (" UTC" if meta.date_zone_unknown else "")
 
 
 def _what(meta: Metadata) -> str:
@@ -620,13 +647,15 @@ def _check_label(doc: Document, row: Row, x: _Linked, settings: Settings) -> lis
         out.append(count)
     if label.date is not None:
         d = meta_date(x.meta)
+        apart = days_apart(x.meta, label.date)
         tol = settings.date_tolerance_days
-        if d is not None and abs((d - label.date).days) > tol:
+        if d is not None and apart is not None and apart > tol:
             out.append(
                 _finding(
                     "date-mismatch",
                     x.link,
-                    f"link text says {_fmt_date(label.date)}, the mail is dated {_fmt_date(d)}",
+                    f"link text says {_fmt_date(label.date)}, the mail is dated "
+                    f"{_fmt_mail_date(x.meta, d)}",
                     file=doc.path,
                     url=x.link.url,
                     expected=_fmt_date(label.date),
@@ -929,7 +958,7 @@ def _check_date(
     if not dated:
         return []
     tol = settings.date_tolerance_days
-    if any(abs((d - claimed).days) <= tol for d, _ in dated):
+    if any((days_apart(x.meta, claimed) or 0) <= tol for _, x in dated):
         return []
     if fdate is not None and feature is not None:
         ref, ref_link = fdate, feature
@@ -939,8 +968,8 @@ def _check_date(
         _finding(
             "date-mismatch",
             ref_link.link,  # CONTRACT: a finding points at its URL
-            f"table says {_fmt_date(claimed)}, the mail is dated {_fmt_date(ref)}"
-            f" ({abs((ref - claimed).days)} days apart)",
+            f"table says {_fmt_date(claimed)}, the mail is dated "
+            f"{_fmt_mail_date(ref_link.meta, ref)} ({abs((ref - claimed).days)} days apart)",
             file=doc.path,
             url=ref_link.link.url,
             expected=_fmt_date(claimed),

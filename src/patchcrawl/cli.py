@@ -104,6 +104,12 @@ def _shared_options(formats: Sequence[str], format_help: str) -> Callable[[F], F
             ),
             click.option("--no-progress", is_flag=True, help="no progress bar"),
             click.option(
+                "--no-batch",
+                is_flag=True,
+                help="fetch every lore message link on its own, as a link checker does "
+                "(default: look them up in batches through lore's search)",
+            ),
+            click.option(
                 "--kernel-git",
                 type=click.Path(),
                 metavar="DIR",
@@ -146,6 +152,7 @@ def _settings(
     timeout: float | None,
     retries: int | None,
     no_progress: bool,
+    no_batch: bool = False,
     **extra: Any,
 ) -> Settings:
     """Defaults < settings file < PATCHCRAWL_CACHE_DIR < options."""
@@ -178,6 +185,8 @@ def _settings(
     ):
         if val is not None:
             changes[key] = val
+    if no_batch:
+        changes["batch"] = False
     if no_progress or not sys.stderr.isatty():
         changes["progress"] = False
     for key, val in extra.items():

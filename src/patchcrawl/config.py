@@ -353,6 +353,8 @@ _SIMPLE: dict[str, tuple[str, Callable[[_Ctx, str, Any], Any]]] = {
     "canonical-style": ("canonical_style", _choice("all", "r", "list")),
     "fix-authors": ("fix_authors", _bool),
     "fix-titles": ("fix_titles", _bool),
+    "batch": ("batch", _bool),
+    "batch-size": ("batch_size", _int(1)),
 }
 KEYS: tuple[str, ...] = ("cache-dir", "kernel-git", *_SIMPLE, "severity", "ignore", "hosts")
 _IGNORE_KEYS = ("codes", "file", "url", "line", "reason")

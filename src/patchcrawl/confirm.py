@@ -36,8 +36,9 @@ from patchcrawl.audit import (
     compare_names,
 )
 from patchcrawl.models import DEFAULT_SEVERITY, Finding, Response
-from patchcrawl.rescue import Candidate, parse_atom, search_url, subject_words
+from patchcrawl.rescue import search_url, subject_words
 from patchcrawl.sources._common import subject_info
+from patchcrawl.sources.lore_search import Candidate, parse_atom
 from patchcrawl.titles import looks_like_email, title_similarity
 
 Get = Callable[[str], Awaitable[Response]]

@@ -52,6 +52,8 @@ NOT_AUDITED = frozenset(
         "severity",  # applied to the findings after the audit (policy)
         "ignores",  # likewise
         "progress",
+        "batch",  # how resolutions are found, not what they say (they are compared)
+        "batch_size",
         "kernel_git",  # the merged-release checks run after the audit (pipeline.merged_findings)
     }
 )

@@ -411,6 +411,9 @@ class Metadata:
     thread_author_name: str | None = None
     thread_author_email: str | None = None
     canonical_url: str | None = None  # the canonical lore/patchwork URL for this item
+    # ``date`` is the instant in UTC and the sender's zone is unknown (lore's search
+    # feed): the day the sender wrote may be the one before or after
+    date_zone_unknown: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from patchcrawl import __version__, code_fingerprint
 from patchcrawl.models import (
@@ -37,7 +37,13 @@ from patchcrawl.progress import ProgressLike
 from patchcrawl.refs import classify
 from patchcrawl.settings import Settings
 
+if TYPE_CHECKING:
+    from patchcrawl.sources.lore_search import Candidate
+
 T = TypeVar("T")
+#: the host of lore's searches (``patchcrawl.sources.lore.LORE_HOST``, not imported:
+#: a run the cache answers imports no parser)
+LORE_HOST = "lore.kernel.org"
 
 #: A run where more than this share of the checked unique URLs ended ``unreachable``
 #: could not be done (exit 3), even when the network as a whole was not down.
@@ -107,22 +113,6 @@ def _static_resolution(ref: Ref, settings: Settings, network: bool) -> Resolutio
     return None
 
 
-def _interleave_by_host(refs: Sequence[Ref]) -> list[Ref]:
-    """Round-robin the work queue across hosts so that one slow or strictly
-    rate-limited host never starves the workers that could serve the others."""
-    by_host: dict[str, deque[Ref]] = defaultdict(deque)
-    for ref in refs:
-        by_host[ref.host or ""].append(ref)
-    queues = deque(by_host.values())
-    out: list[Ref] = []
-    while queues:
-        q = queues.popleft()
-        out.append(q.popleft())
-        if q:
-            queues.append(q)
-    return out
-
-
 def _resolution_prefix(settings: Settings) -> str:
     """What a resolution's cache key starts with, the fetch URL following: the
     fingerprint of patchcrawl's code (parsers change, released or not) and the
@@ -130,7 +120,9 @@ def _resolution_prefix(settings: Settings) -> str:
     accept = ",".join(sorted(str(a) for a in settings.accept))
     # answers read through --remap are another web's: their resolutions too
     remap = "\1".join(f"{r.pattern.pattern} {r.replacement}" for r in settings.remap)
-    return f"{code_fingerprint()}\0{settings.canonical_style}\0{accept}\0{remap}\0"
+    # and --no-batch: a run that asks for every page fetched never takes a search's answers
+    batch = "batch" if settings.batch else "pages"
+    return f"{code_fingerprint()}\0{settings.canonical_style}\0{accept}\0{remap}\0{batch}\0"
 
 
 # statuses worth remembering: what a later run would find again; never the ones a
@@ -207,6 +199,36 @@ class _Links:
         return {url: self.resolution(url, by_fetch) for url in self.refs}
 
 
+class _Search(NamedTuple):
+    """One lore search for the message links of ``refs`` (:mod:`patchcrawl.sources.lore_search`)."""
+
+    inbox: str
+    refs: tuple[Ref, ...]
+
+
+class _Host:
+    """One host's share of the crawl: the refs waiting for it, and its workers.
+
+    Each host has its own queue and its own workers (at most ``limit``, made when its
+    queue grows, gone when it is empty), so a ref waiting for a busy or paused host
+    never holds a worker another host could use: every host runs at its own bound
+    (:mod:`patchcrawl.fetch.politeness`), independently of the others. ``limit`` is
+    twice the host's parallel requests: a worker parsing a page or waiting for a
+    second page of its ref (the raw mail, the thread) leaves a slot another fills.
+    """
+
+    __slots__ = ("jobs", "limit", "name", "workers")
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name = name
+        self.jobs: deque[Ref | _Search] = deque()
+        self.limit = limit
+        self.workers = 0
+
+    def wants_worker(self) -> bool:
+        return self.workers < self.limit and self.workers < len(self.jobs)
+
+
 class _Crawl:
     """Resolves the unique refs handed to :meth:`add` while more are being found.
 
@@ -214,6 +236,7 @@ class _Crawl:
     was read from was fetched within ``--max-age``; any age with ``--offline``): a
     warm run neither reads nor parses pages, and opens no connection (the HTTP
     stack is not even imported until the first ref the cache cannot answer).
+    The others wait in their host's queue (:class:`_Host`).
     """
 
     def __init__(self, settings: Settings, progress: ProgressLike) -> None:
@@ -227,17 +250,22 @@ class _Crawl:
         self.now = time.time()
         self.oldest = self.now  # fetch time of the oldest page read this run
         self.prefix = _resolution_prefix(settings)
-        self.queue: asyncio.Queue[Ref | None] = asyncio.Queue()
+        self.hosts: dict[str, _Host] = {}
+        # lore message links waiting to be looked up together, per inbox searched
+        self.batching = settings.batch and not settings.offline
+        self.batches: dict[str, list[Ref]] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
         self.stack = contextlib.AsyncExitStack()
         self.fetcher: Any = None
-        self.workers: list[asyncio.Task[None]] = []
+        self.resolver: Any = None
+        self._inbox_of: Callable[[Ref], str | None] = lambda ref: None
         self.on_resolved: Callable[[str], None] = lambda fetch_url: None
         self.pending = 0  # refs queued or being resolved
         # fetch URL -> the links waiting for it: what the progress bar advances by
         self.weight: Counter[str] = Counter()
 
     def add(self, refs: Sequence[Ref]) -> None:
-        """Answer ``refs`` from the cache, or queue them for the workers."""
+        """Answer ``refs`` from the cache, or queue them for their hosts' workers."""
         s, cache, progress = self.settings, self.cache, self.progress
         misses: list[Ref] = []
         keys: list[str] = []  # each ref's resolution key, made once
@@ -257,11 +285,109 @@ class _Crawl:
                 misses.append(ref)
         if not misses:
             return
-        for ref in _interleave_by_host(misses):
-            self.queue.put_nowait(ref)
-        self.pending += len(misses)
         if self.fetcher is None:
             self._start()
+        self.pending += len(misses)
+        for ref in misses:
+            self._queue(ref)
+        lore_host = self.hosts.get(LORE_HOST)
+        if self.batches and (lore_host is None or not lore_host.jobs):
+            self._flush()  # lore has nothing else to do: search for what is there
+
+    def _queue(self, ref: Ref, *, batch: bool = True) -> None:
+        """Put ``ref`` in its host's queue, or with ``batch`` a lore message link in its
+        inbox's next search (queued once it is full, or when lore has nothing else)."""
+        if batch and self.batching and (inbox := self._inbox_of(ref)) is not None:
+            waiting = self.batches.setdefault(inbox, [])
+            waiting.append(ref)
+            if len(waiting) >= self.settings.batch_size:
+                self._flush(inbox)
+            return
+        self._push(ref.host or "", ref)
+
+    def _push(self, name: str, job: Ref | _Search) -> None:
+        """Queue ``job`` for host ``name``, with a new worker when the host may have one."""
+        host = self.hosts.get(name)
+        if host is None:
+            conc = self.settings.host_policy(name)[0]
+            host = self.hosts[name] = _Host(name, 2 * max(1, conc))
+        host.jobs.append(job)
+        if host.wants_worker():
+            host.workers += 1
+            task = asyncio.ensure_future(self._work(host))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    def _flush(self, inbox: str | None = None) -> None:
+        """Queue the searches for the links waiting in ``inbox`` (every inbox: None)."""
+        from patchcrawl.sources.lore_search import batches
+
+        for name in [inbox] if inbox is not None else list(self.batches):
+            by_id: dict[str, list[Ref]] = {}  # /all/<id>/ and /r/<id> search as one
+            for ref in self.batches.pop(name, ()):
+                by_id.setdefault(ref.msgid or "", []).append(ref)
+            for ids in batches(name, list(by_id), self.settings.batch_size):
+                self._push(LORE_HOST, _Search(name, tuple(r for m in ids for r in by_id[m])))
+
+    async def _work(self, host: _Host) -> None:
+        """Resolve ``host``'s refs until its queue is empty."""
+        try:
+            while True:
+                if not host.jobs and host.name == LORE_HOST and self.batches:
+                    self._flush()  # about to idle: search for what waits
+                if not host.jobs:
+                    break
+                job = host.jobs.popleft()
+                if isinstance(job, _Search):
+                    await self._search(job)
+                else:
+                    self._record(job, await self.resolver.resolve(job))
+        finally:
+            host.workers -= 1
+
+    async def _search(self, job: _Search) -> None:
+        """One lore search for ``job``'s links: the ones its feed settles are resolved,
+        the others go to lore's queue to be fetched one by one."""
+        from patchcrawl.sources.lore_search import PAGE, parse_atom, search_url, settle
+
+        ids = list(dict.fromkeys(ref.msgid or "" for ref in job.refs))
+        found: dict[str, Candidate] = {}
+        cached = True
+        offset = 0
+        while True:  # page on while a page comes back full
+            resp = await self.resolver.fetch(search_url(job.inbox, ids, offset))
+            if resp.error is not None or resp.status not in (200, 404):
+                break
+            entries = parse_atom(resp.body)
+            cached = cached and resp.from_cache
+            for cand in entries:
+                found.setdefault(cand.msgid, cand)
+            if len(entries) < PAGE:
+                break
+            offset += PAGE
+        for ref in job.refs:
+            entry = found.get(ref.msgid or "")
+            res = settle(ref, entry, from_cache=cached) if entry is not None else None
+            if res is None:
+                self._queue(ref, batch=False)
+                continue
+            if res.metadata is not None and ref.msgid:
+                self.resolver.known(ref.msgid, res.metadata)
+            self._record(ref, res)
+
+    def _record(self, ref: Ref, res: Resolution) -> None:
+        """``ref`` is resolved: keep it (in the cache too) and tell who waits for it."""
+        assert ref.fetch_url is not None
+        self.results[ref.fetch_url] = res
+        fetcher = self.fetcher
+        if self.cache is not None and res.status in _KEEP and not fetcher.network_down:
+            # dated by the oldest page read so far, which includes every page it was
+            # read from: never fresher than its pages
+            self.cache.queue_resolution(self.prefix + ref.fetch_url, res, self.oldest)
+        self.pending -= 1
+        self.progress.advance(self.weight.pop(ref.fetch_url, 0))
+        self.progress.update(fetcher.stats, self.hits)
+        self.on_resolved(ref.fetch_url)
 
     def _start(self) -> None:
         from patchcrawl.fetch import Fetcher
@@ -278,36 +404,18 @@ class _Crawl:
                 self.oldest = min(self.oldest, resp.fetched_at)
             return resp
 
-        resolver = Resolver(get, self.settings)
+        self.resolver = Resolver(get, self.settings)
+        from patchcrawl.sources.lore_search import inbox_of
 
-        cache = self.cache
-
-        async def worker() -> None:
-            while (ref := await self.queue.get()) is not None:
-                assert ref.fetch_url is not None
-                res = await resolver.resolve(ref)
-                self.results[ref.fetch_url] = res
-                if cache is not None and res.status in _KEEP and not fetcher.network_down:
-                    # dated by the oldest page read so far, which includes every page
-                    # it was read from: never fresher than its pages
-                    cache.queue_resolution(self.prefix + ref.fetch_url, res, self.oldest)
-                self.pending -= 1
-                self.progress.advance(self.weight.pop(ref.fetch_url, 0))
-                self.progress.update(fetcher.stats, self.hits)
-                self.on_resolved(ref.fetch_url)
-
-        self.workers = [
-            asyncio.ensure_future(worker())
-            for _ in range(max(1, self.settings.max_concurrency * 2))
-        ]
+        self._inbox_of = inbox_of
 
     async def finish(self) -> tuple[dict[str, Resolution], int, int, bool]:
         """Wait for the workers; (fetch_url -> Resolution, requests, from_cache, network_down)."""
         if self.fetcher is None:
             return self.results, 0, self.hits, False
-        for _ in self.workers:
-            self.queue.put_nowait(None)
-        await asyncio.gather(*self.workers)
+        self._flush()
+        while self.tasks:  # a worker may queue more work (and make workers) as it ends
+            await asyncio.gather(*self.tasks)
         stats = self.fetcher.stats
         down = bool(self.fetcher.network_down)
         return self.results, stats.requests, stats.from_cache + self.hits, down
@@ -315,9 +423,10 @@ class _Crawl:
     async def aclose(self) -> None:
         """Stop the workers (after an error) and close the fetcher and the cache."""
         try:
-            for task in self.workers:
+            tasks = list(self.tasks)
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*self.workers, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
             await self.stack.aclose()
         finally:
             if self.cache is not None:
@@ -327,8 +436,10 @@ class _Crawl:
             normalize_url.cache_clear()  # not needed after the crawl
             # the workers, the fetcher and the resolver refer to each other and to
             # this object: let go of them now, not at the next full collection
-            self.workers = []
+            self.tasks = set()
+            self.hosts = {}
             self.fetcher = None
+            self.resolver = None
             self.on_resolved = lambda fetch_url: None
 
 

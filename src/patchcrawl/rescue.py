@@ -30,16 +30,15 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
-from urllib.parse import quote, quote_plus, unquote
+from dataclasses import replace
+from urllib.parse import quote, quote_plus
 
 from patchcrawl._liblore import email_matches
 from patchcrawl.audit import MSGID_SAFE, compare_names
 from patchcrawl.models import DEFAULT_SEVERITY, Document, Edit, Finding, Link, Response, Row
 from patchcrawl.settings import Settings
-from patchcrawl.sources._common import split_url, subject_info
+from patchcrawl.sources.lore_search import Candidate, parse_atom
 from patchcrawl.titles import is_description, normalise_title, strip_subsystem, title_similarity
 
 WEIGHTS = {"title": 0.55, "author": 0.25, "date": 0.10, "version": 0.10}
@@ -49,94 +48,11 @@ TIE_MARGIN = 0.02
 RESCUABLE_KINDS = frozenset({"lore-message", "lore-patchwork-legacy", "patchwork"})
 SEARCH_BASE = "https://lore.kernel.org/all/"
 
-_ATOM = "{http://www.w3.org/2005/Atom}"
-_THR = "{http://purl.org/syndication/thread/1.0}"
 _WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-]*")
 _STOP = frozenset(
     {"a", "an", "and", "the", "of", "for", "to", "in", "on", "with", "from", "by", "at"}
     | {"is", "are", "be", "as", "or", "not", "into", "via"}
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """One entry of a lore Atom feed."""
-
-    subject: str
-    title: str  # subject without Re: and [PATCH ..]
-    author_name: str | None
-    author_email: str | None
-    date: _dt.datetime | None
-    msgid: str
-    url: str
-    list_name: str | None
-    version: int | None  # None: a subject whose version is no number (v021)
-    counter: int | None
-    total: int | None
-    is_reply: bool
-
-
-def parse_atom(data: bytes | str) -> list[Candidate]:
-    """Entries of a public-inbox Atom feed; [] for anything that is not one."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    if b"<!DOCTYPE" in raw[:2048].upper() or b"<!ENTITY" in raw.upper():
-        return []  # no DTDs or entities from the network
-    try:
-        root = ET.fromstring(raw)
-    except ET.ParseError:
-        return []
-    out: list[Candidate] = []
-    seen: set[str] = set()
-    for entry in root.iter(f"{_ATOM}entry"):
-        subject = " ".join("".join(entry.findtext(f"{_ATOM}title") or "").split())
-        href = None
-        for link in entry.findall(f"{_ATOM}link"):
-            if link.get("rel") in (None, "alternate") and link.get("href"):
-                href = link.get("href")
-                break
-        if not href or not subject:
-            continue
-        split = split_url(href)
-        if split is None:
-            continue
-        parts = [p for p in split.path.split("/") if p]
-        if not parts:
-            continue
-        msgid = unquote(parts[-1])
-        if "@" not in msgid or msgid in seen:
-            continue
-        seen.add(msgid)
-        author = entry.find(f"{_ATOM}author")
-        name = email = None
-        if author is not None:
-            name = (author.findtext(f"{_ATOM}name") or "").strip() or None
-            email = (author.findtext(f"{_ATOM}email") or "").strip() or None
-        date = None
-        stamp = entry.findtext(f"{_ATOM}updated") or entry.findtext(f"{_ATOM}published")
-        if stamp:
-            try:
-                date = _dt.datetime.fromisoformat(stamp.strip().replace("Z", "+00:00"))
-            except ValueError:
-                date = None
-        ps = subject_info(subject)  # liblore's rules, safe on what a stranger wrote
-        reply = bool(ps.is_reply) or entry.find(f"{_THR}in-reply-to") is not None
-        out.append(
-            Candidate(
-                subject=subject,
-                title=ps.title,
-                author_name=name,
-                author_email=email,
-                date=date,
-                msgid=msgid,
-                url=href,
-                list_name=parts[-2] if len(parts) >= 2 else None,
-                version=ps.version,
-                counter=ps.counter,
-                total=ps.total,
-                is_reply=reply,
-            )
-        )
-    return out
 
 
 def _threshold(settings: Settings) -> float:

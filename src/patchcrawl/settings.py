@@ -163,6 +163,10 @@ class Settings:
     max_body: int = 8 * 1024 * 1024
     hosts: tuple[tuple[str, HostPolicy], ...] = ()  # per-host overrides
     user_agent: str | None = None  # None = patchcrawl/<version> (+url)
+    # lore message links looked up through lore's search, this many ids a search
+    # (sources/lore_search.py); False: each fetched on its own (``--no-batch``)
+    batch: bool = True
+    batch_size: int = 50
     # what to check
     exclude: tuple[re.Pattern[str], ...] = ()  # URLs matching are ``skipped``
     accept: tuple[int, ...] = ()  # extra HTTP statuses counted as ok

@@ -45,6 +45,7 @@ def metadata_dict(m: Metadata) -> dict[str, Any]:
         "thread_author_name": m.thread_author_name,
         "thread_author_email": m.thread_author_email,
         "canonical_url": m.canonical_url,
+        "date_zone_unknown": m.date_zone_unknown,
     }
 
 

@@ -263,6 +263,15 @@ class Resolver:
         )
         return _Outcome("ok", meta, detail, target.final_url, canonical)
 
+    def known(self, msgid: str, meta: Metadata) -> None:
+        """What lore's search said of the message ``msgid`` (a mail whose own page says
+        all there is to say: :func:`patchcrawl.sources.lore_search.settle`): a patch
+        whose cover letter it is reads it here instead of fetching it."""
+        if msgid not in self._messages:
+            fut = asyncio.get_running_loop().create_future()
+            fut.set_result(meta)
+            self._messages[msgid] = fut
+
     async def message(self, msgid: str, page: Response | None = None) -> Metadata | None:
         """Series-aware metadata of one lore message, read once per message-id.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from urllib.parse import quote_plus
 
 from patchcrawl.tables import scan_file
 from patchcrawl.testweb.corpus_world import corpus_handler, world_from_documents
@@ -104,10 +105,16 @@ def planted_handler(path: Path = PLANTED) -> Handler:
 
 def install_faults(web: KernelWeb) -> None:
     """Transport faults: a bot wall, a host down for good, one 429 and one 503."""
-    web.fault(re.compile(re.escape(WALLED)), challenge=True)
-    web.fault(re.compile(re.escape(ALWAYS_DOWN)), status=503)
-    web.rate_limit(re.compile(re.escape(RATE_LIMITED)), retry_after=0, times=1)
-    web.fail(re.compile(re.escape(FLAKY)), 503, times=1)
+    web.fault(naming(WALLED), challenge=True)
+    web.fault(naming(ALWAYS_DOWN), status=503)
+    web.rate_limit(naming(RATE_LIMITED), retry_after=0, times=1)
+    web.fail(naming(FLAKY), 503, times=1)
+
+
+def naming(msgid: str) -> re.Pattern[str]:
+    """Any URL naming ``msgid``: its pages, and lore's searches for it (where the id
+    stands quoted): a wall or a fault on a site's pages is on its search too."""
+    return re.compile(f"{re.escape(msgid)}|{re.escape(quote_plus(msgid))}")
 
 
 def clean_world(path: Path) -> World:

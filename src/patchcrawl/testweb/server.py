@@ -25,6 +25,7 @@ import re
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -71,7 +72,9 @@ class Fault:
     ``reset`` closes the connection without answering; ``truncate`` announces a
     Content-Length larger than what is sent; ``gzip`` compresses the body;
     ``challenge`` answers an Anubis bot-challenge page.  ``times`` limits the
-    fault to the first N matching requests (None = always).
+    fault to the first N matching requests (None = always).  ``until`` holds the
+    answer until it returns true (checked every 5 ms, for ``until_limit`` seconds at
+    most); ``opened`` then says whether it did (False: the limit ran out first).
     """
 
     status: int | None = None
@@ -88,6 +91,9 @@ class Fault:
     challenge: bool = False
     times: int | None = None
     used: int = 0
+    until: Callable[[], bool] | None = None
+    until_limit: float = 30.0
+    opened: bool | None = None
 
 
 @dataclass
@@ -106,6 +112,15 @@ class LoggedRequest:
     def url(self) -> str:
         q = f"?{self.query}" if self.query else ""
         return f"https://{self.host}{self.path}{q}"
+
+
+async def _hold(fault: Fault) -> None:
+    """Wait until ``fault.until()`` holds (or its limit runs out); note which came first."""
+    assert fault.until is not None
+    deadline = time.monotonic() + fault.until_limit
+    while not (opened := fault.until()) and time.monotonic() < deadline:
+        await asyncio.sleep(0.005)
+    fault.opened = opened
 
 
 def _strip_scheme(url: str) -> str:
@@ -370,6 +385,8 @@ class KernelWeb:
         wait = self.latency + self._extra_latency(url) + (fault.delay if fault else 0.0)
         if wait > 0:
             await asyncio.sleep(wait)
+        if fault is not None and fault.until is not None:
+            await _hold(fault)
         if fault is not None and fault.reset:
             writer.transport.abort()
             return False

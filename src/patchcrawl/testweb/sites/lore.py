@@ -28,6 +28,8 @@ def _h(text: str) -> int:
 
 
 ATOM = "application/atom+xml; charset=UTF-8"
+#: entries of one page of search results, as public-inbox gives (``o=`` for the next)
+PAGE = 200
 
 
 def handle(world: World, req: WebRequest) -> WebResponse:
@@ -306,37 +308,51 @@ def _date_ok(d: dt.datetime, spec: str) -> bool:
     return not (hi and day > hi.replace("-", ""))
 
 
+def _matches(m: Message, terms: list[tuple[str, str]]) -> bool:
+    for key, val in terms:
+        v = val.lower()
+        if key == "s":
+            ok = v in m.subject.lower()
+        elif key == "f":
+            ok = v in m.from_name.lower() or v in m.from_email.lower()
+        elif key == "d":
+            ok = _date_ok(m.date, val)
+        elif key == "m":
+            ok = m.msgid == val.strip("<>")
+        else:
+            ok = v in m.subject.lower() or v in m.body.lower()
+        if not ok:
+            return False
+    return True
+
+
 def search(world: World, list_name: str, q: str) -> list[Message]:
-    terms = _parse_q(q)
+    """Every mail of ``list_name`` matching ``q``, newest first: terms joined by
+    spaces must all match (AND), groups joined by ``OR`` are alternatives (as
+    Xapian's query parser reads ``m:a OR m:b``)."""
+    groups: list[list[tuple[str, str]]] = [[]]
+    for term in _parse_q(q):
+        if term == ("", "OR"):
+            groups.append([])
+        else:
+            groups[-1].append(term)
+    groups = [g for g in groups if g]
     hits = []
     for m in world.messages.values():
         if list_name != "all" and list_name not in m.lists:
             continue
-        ok = True
-        for key, val in terms:
-            v = val.lower()
-            if key == "s":
-                ok = v in m.subject.lower()
-            elif key == "f":
-                ok = v in m.from_name.lower() or v in m.from_email.lower()
-            elif key == "d":
-                ok = _date_ok(m.date, val)
-            elif key == "m":
-                ok = m.msgid == val.strip("<>")
-            else:
-                ok = v in m.subject.lower() or v in m.body.lower()
-            if not ok:
-                break
-        if ok:
+        if any(_matches(m, g) for g in groups):
             hits.append(m)
     hits.sort(key=lambda x: x.date, reverse=True)
-    return hits[:200]
+    return hits
 
 
 def _search(world: World, list_name: str, query: str) -> WebResponse:
     params = parse_qs(query)
     q = params.get("q", [""])[0]
-    hits = search(world, list_name, q)
+    offset = params.get("o", ["0"])[0]
+    start = int(offset) if offset.isdigit() else 0
+    hits = search(world, list_name, q)[start : start + PAGE]
     if params.get("x", [""])[0] != "A":
         rows = "".join(
             f'<a\nhref="{qmid(m.msgid)}/">{esc(m.subject)}</a>\n - by {esc(m.from_name)} @ '
