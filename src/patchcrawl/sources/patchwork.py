@@ -179,6 +179,10 @@ def parse_page(body: bytes | str) -> PatchworkPage:
             subject = decode(fields["subject"])
         if "from" in fields:
             author_name, author_email = split_person(fields["from"])
+            if author_email is None and "=?" in fields["from"]:
+                # patchwork re-encodes a From it cannot keep in ASCII: a name written
+                # in 8-bit ends up in one encoded word with the address inside it
+                author_name, author_email = split_person(decode(fields["from"]))
         if "date" in fields:
             date = mail_date(fields["date"])
         if msgid is None and "message-id" in fields:

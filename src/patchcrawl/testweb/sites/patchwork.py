@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 from email.parser import HeaderParser
 from email.utils import format_datetime
 from urllib.parse import parse_qs, unquote
@@ -139,9 +139,9 @@ def pw_headers(m: Message) -> str:
                 f" (Postfix) with ESMTPS id 4A1B2C3D4E for <{m.list}@vger.kernel.org>;"
                 f" {format_datetime(m.date)}",
             ),
-            ("From", m.from_header),
+            ("From", _raw_from(m)),
             ("To", ", ".join(f"{lst}@vger.kernel.org" for lst in m.lists)),
-            ("Subject", m.subject),
+            ("Subject", Header(m.subject, "utf-8").encode() if m.encode_headers else m.subject),
             ("Date", format_datetime(m.date)),
             ("Message-ID", f"<{m.msgid}>"),
         ]
@@ -153,6 +153,13 @@ def pw_headers(m: Message) -> str:
         made = make_header(decode_header(str(value)), header_name=key, continuation_ws="\t")
         lines.append(f"{key}: {made.encode()}")
     return "\n".join(lines)
+
+
+def _raw_from(m: Message) -> str:
+    """The From line as the mail carries it (RFC 2047 when the message says so)."""
+    if m.encode_headers and m.from_name:
+        return f"{Header(m.from_name, 'utf-8').encode()} <{m.from_email}>"
+    return m.from_header
 
 
 def _series_members_html(world: World, item: PatchworkItem, s: PatchworkSeries) -> str:
