@@ -2,9 +2,12 @@
 
 The web page gives ``<title>NAME - Patchwork</title>``, ``<h1>NAME</h1>``, the
 ``table#patch-meta`` "Message ID" row, the original headers (hidden
-``#patch-headers``) and ``div.submission-message div.meta`` (submitter link,
-``span.message-date``).  The REST API (``/api/1.2/{patches,covers,series}/``)
-fills what the page lacks: the series version and count, the cover letter.
+``#patch-headers``: From with the address, Subject, Date, Message-ID), the "Series"
+row (the series' link and a list of its cover letter and patches) and
+``div.submission-message div.meta`` (submitter link, ``span.message-date``).  The
+page is the source of all it holds; the REST API (``/api/1.2/{patches,covers,series}/``)
+is for what it lacks: a ``?series=N`` list page shows no mail, and an old page may
+show neither the headers nor the series' members.
 Patchwork names drop "PATCH" and join the bracket words with commas:
 ``[v3,0/2] Title``.
 """
