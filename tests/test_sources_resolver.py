@@ -215,14 +215,15 @@ def test_patchwork_pages(sc: Scenario) -> None:
     assert missing.status == "dead"
 
 
-def test_patchwork_v1_name_asks_the_api(sc: Scenario) -> None:
-    # patches.linaro.org knows the RFC token series; its name carries v3, so take nocover:
+def test_patchwork_version_comes_from_the_page_headers(sc: Scenario) -> None:
+    # the Subject in #patch-headers says v2: the REST API is not asked
     p = sc.nocover.patches[0]
     log: list[str] = []
     _, (res,) = resolve_all(
         sc, [f"https://patchwork.kernel.org/project/linux-mm/patch/{p.msgid}/"], log=log
     )
     assert res.metadata is not None and res.metadata.version == 2
+    assert not any("/api/" in u for u in log)
 
 
 def test_patchwork_soft404() -> None:

@@ -2,9 +2,12 @@
 
 The web page gives ``<title>NAME - Patchwork</title>``, ``<h1>NAME</h1>``, the
 ``table#patch-meta`` "Message ID" row, the original headers (hidden
-``#patch-headers``) and ``div.submission-message div.meta`` (submitter link,
-``span.message-date``).  The REST API (``/api/1.2/{patches,covers,series}/``)
-fills what the page lacks: the series version and count, the cover letter.
+``#patch-headers``: From with the address, Subject, Date, Message-ID), the "Series"
+row (the series' link and a list of its cover letter and patches) and
+``div.submission-message div.meta`` (submitter link, ``span.message-date``).  The
+page is the source of all it holds; the REST API (``/api/1.2/{patches,covers,series}/``)
+is for what it lacks: a ``?series=N`` list page shows no mail, and an old page may
+show neither the headers nor the series' members.
 Patchwork names drop "PATCH" and join the bracket words with commas:
 ``[v3,0/2] Title``.
 """
@@ -86,6 +89,62 @@ class PatchworkPage:
     author_email: str | None
     date: str | None
     series_name: str | None
+    # the "Series" row: the series' id (its ``?series=N`` link) and, when the page
+    # lists the series' members (``div#patch-series``), the cover letter's link
+    # (None when this page is the cover letter or the series has none) and the
+    # patches as (name, link), the link None for this page itself
+    series_id: int | None = None
+    series_listed: bool = False
+    cover_href: str | None = None
+    members: tuple[tuple[str, str | None], ...] = ()
+
+    @property
+    def has_headers(self) -> bool:
+        """Did the page show the mail's own Subject and From (``#patch-headers``)?"""
+        return self.subject is not None and self.author_email is not None
+
+
+def header_fields(block: str) -> dict[str, str]:
+    """The header lines patchwork shows in ``#patch-headers``, unfolded, first of each
+    name kept (lower-case names).  Patchwork writes every header of the mail as it
+    arrived, RFC 2047 words and folding included: a Subject longer than a line goes
+    on in the next line after a tab."""
+    fields: dict[str, str] = {}
+    name: str | None = None
+    for line in block.split("\n"):
+        if line[:1] in (" ", "\t"):
+            if name is not None:
+                fields[name] += " " + line.strip()
+            continue
+        k, sep, v = line.partition(":")
+        name = None
+        if sep and k and " " not in k and k.lower() not in fields:
+            name = k.lower()
+            fields[name] = v.strip()
+    return fields
+
+
+def _series_row(
+    td: Any,
+) -> tuple[int | None, str | None, bool, str | None, tuple[tuple[str, str | None], ...]]:
+    """(id, name, listed, cover link, members) of the "Series" row of ``table#patch-meta``."""
+    sid = name = cover = None
+    a = td.css_first("a")
+    if a is not None:
+        name = " ".join(a.text().split()) or None
+        ids = parse_qs((a.attributes.get("href") or "").partition("?")[2]).get("series", [""])
+        sid = int(ids[0]) if ids[0].isdigit() and len(ids[0]) < 10 else None
+    items = td.css("#patch-series li") or td.css("div.submission-list li")
+    members: list[tuple[str, str | None]] = []
+    for i, li in enumerate(items):
+        link = li.css_first("a")
+        href = (link.attributes.get("href") or None) if link is not None else None
+        text = " ".join(li.text().split())
+        if i == 0:  # the cover letter's place: a link, this page's own name, or empty
+            cover = href
+        elif text:
+            members.append((text, href))
+    return sid, name, bool(items), cover, tuple(members)
 
 
 def parse_page(body: bytes | str) -> PatchworkPage:
@@ -100,7 +159,9 @@ def parse_page(body: bytes | str) -> PatchworkPage:
         if t is not None:
             name = t.text().strip().removesuffix("- Patchwork").strip() or None
     msgid = None
-    series_name = None
+    series_name = series_id = cover_href = None
+    series_listed = False
+    members: tuple[tuple[str, str | None], ...] = ()
     for tr in tree.css("table#patch-meta tr"):
         th = tr.css_first("th")
         td = tr.css_first("td")
@@ -112,20 +173,19 @@ def parse_page(body: bytes | str) -> PatchworkPage:
             words = td.text().split()
             msgid = words[0].strip("<>") if words else None
         elif label == "series":
-            a = td.css_first("a")
-            series_name = a.text().strip() if a is not None else None
+            series_id, series_name, series_listed, cover_href, members = _series_row(td)
     subject = author_name = author_email = date = None
     hdr = tree.css_first("#patch-headers pre") or tree.css_first("div.patch-headers pre")
     if hdr is not None:
-        fields: dict[str, str] = {}
-        for line in hdr.text().split("\n"):
-            k, sep, v = line.partition(":")
-            if sep and k and " " not in k and k.lower() not in fields:
-                fields[k.lower()] = v.strip()
-        if "subject" in fields:
+        fields = header_fields(hdr.text())
+        if fields.get("subject"):
             subject = decode(fields["subject"])
         if "from" in fields:
             author_name, author_email = split_person(fields["from"])
+            if author_email is None and "=?" in fields["from"]:
+                # patchwork re-encodes a From it cannot keep in ASCII: a name written
+                # in 8-bit ends up in one encoded word with the address inside it
+                author_name, author_email = split_person(decode(fields["from"]))
         if "date" in fields:
             date = mail_date(fields["date"])
         if msgid is None and "message-id" in fields:
@@ -146,7 +206,19 @@ def parse_page(body: bytes | str) -> PatchworkPage:
             d = meta.css_first("span.message-date")
             if d is not None:
                 date = django_date(d.text()) or iso_date(d.text())
-    return PatchworkPage(name, subject, msgid, author_name, author_email, date, series_name)
+    return PatchworkPage(
+        name,
+        subject,
+        msgid,
+        author_name,
+        author_email,
+        date,
+        series_name,
+        series_id,
+        series_listed,
+        cover_href,
+        members,
+    )
 
 
 _DJANGO = re.compile(

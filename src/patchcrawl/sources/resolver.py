@@ -29,11 +29,12 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from patchcrawl.models import LinkStatus, Metadata, Ref, Resolution, Response
 from patchcrawl.settings import Settings
 from patchcrawl.sources import cgit, challenge, generic, lkmlorg, lore, lwn, patchwork
+from patchcrawl.sources._common import subject_info
 
 Getter = Callable[[str], Awaitable[Response]]
 
@@ -261,6 +262,10 @@ class Resolver:
         canonical = lore.canonical_url(
             meta.msgid or loc.msgid, self.settings.canonical_style, loc.list_name
         )
+        if meta.source != "lore":  # read from the message's patchwork page
+            meta = dataclasses.replace(
+                meta, source="lore", canonical_url=lore.canonical_url(meta.msgid or loc.msgid)
+            )
         return _Outcome("ok", meta, detail, target.final_url, canonical)
 
     def known(self, msgid: str, meta: Metadata) -> None:
@@ -275,23 +280,36 @@ class Resolver:
     async def message(self, msgid: str, page: Response | None = None) -> Metadata | None:
         """Series-aware metadata of one lore message, read once per message-id.
 
+        The memo is shared with patchwork: a message whose patchwork page was read
+        first (``_pw_shared``) is not read again on lore, and the other way round.
         Every page it fetches besides *page* (the message, its raw mail, its thread,
         the cover letter) is asked for under ``/all/``, whatever list the link named:
         lore serves every list there, and one address per message-id is what lets the
         cache and the in-flight sharing of the fetcher see that two links need the
         same page, in this run and the next.
         """
-        fut = self._messages.get(msgid)
-        if fut is not None:
-            return await fut
-        fut = asyncio.get_running_loop().create_future()
+        while (fut := self._messages.get(msgid)) is not None:
+            meta = await fut
+            if meta is not None or self._messages.get(msgid) is fut:
+                return meta
+            # a patchwork page's reading of it failed and withdrew: read it on lore
+        return await self._shared(msgid, lambda: self._read_message(msgid, page))
+
+    async def _shared(
+        self, msgid: str, read: Callable[[], Awaitable[Metadata | None]], *, withdraw: bool = False
+    ) -> Metadata | None:
+        """Run ``read`` as the one reading of ``msgid`` that every caller shares.  With
+        ``withdraw``, a reading that finds nothing leaves the memo (a patchwork page
+        that could not be read must not hide the message from a lore link)."""
+        fut: asyncio.Future[Metadata | None] = asyncio.get_running_loop().create_future()
         self._messages[msgid] = fut
+        meta: Metadata | None = None
         try:
-            meta = await self._read_message(msgid, page)
-        except BaseException:
-            fut.set_result(None)  # callers sharing this read get "unreadable", not a hang
-            raise
-        fut.set_result(meta)
+            meta = await read()
+        finally:  # callers sharing a failed read get "unreadable", not a hang
+            if meta is None and withdraw and self._messages.get(msgid) is fut:
+                del self._messages[msgid]
+            fut.set_result(meta)
         return meta
 
     def _lore_url(self, list_name: str, msgid: str, rest: str = "") -> str:
@@ -361,13 +379,112 @@ class Resolver:
         loc = patchwork.locate(resp.final_url)
         if loc is None:
             return _Outcome("ok", generic.metadata(resp.body, resp.final_url, "text/html"))
-        api = f"https://{loc.host}/api/1.2"
         if loc.item_type == "series" and loc.item_id is not None:
-            s = await self._api(f"{api}/series/{loc.item_id}/")
+            # a series' list page shows no mail headers: the API is the only source
+            s = await self._api(f"https://{loc.host}/api/1.2/series/{loc.item_id}/")
             if isinstance(s, dict):
                 return _Outcome("ok", patchwork.api_series_metadata(s, canonical=resp.final_url))
             return _Outcome("ok", generic.metadata(resp.body, resp.final_url, "text/html"))
         page = patchwork.parse_page(resp.body)
+        msgid = page.msgid or loc.msgid
+        if msgid and page.has_headers and not subject_info(page.subject or "").is_reply:
+            url = resp.final_url
+            meta = await self._pw_shared(msgid, lambda: self._read_pw(msgid, page, url))
+            if meta is not None:
+                return _Outcome(
+                    "ok", dataclasses.replace(meta, source="patchwork", canonical_url=url)
+                )
+        return await self._patchwork_api(resp, loc, page)
+
+    async def _pw_shared(
+        self, msgid: str, read: Callable[[], Awaitable[Metadata | None]]
+    ) -> Metadata | None:
+        """The series-aware metadata of a mail patchwork shows, through the per-message-id
+        memo lore's links use too: whichever of the mail's lore and patchwork pages is
+        read first reads it, the other waits for that reading.  A lore reading that
+        found nothing does not stop this page from being read."""
+        fut = self._messages.get(msgid)
+        if fut is not None:
+            meta = await fut
+            return meta if meta is not None else await read()
+        return await self._shared(msgid, read, withdraw=True)
+
+    async def _read_pw(self, msgid: str, page: patchwork.PatchworkPage, url: str) -> Metadata:
+        """A patchwork page's mail as lore's ``_read_message`` reads it: the page's own
+        headers (``#patch-headers``: From with the address, Subject, Date), and for a
+        patch of a series the cover letter its "Series" row links, read from its own
+        patchwork page (or taken from the memo when lore read it).  A series with no
+        cover letter titles its patches with patch 1's title, as on lore.  The API is
+        asked only when the page does not list the series."""
+        self.reads[msgid] += 1
+        meta = patchwork.page_metadata(page, canonical=url)
+        if not lore.needs_series(meta):
+            return meta
+        if page.cover_href:
+            cover_url = urljoin(url, page.cover_href)
+            cover_loc = patchwork.locate(cover_url)
+            if cover_loc is not None and cover_loc.msgid:
+                cid = cover_loc.msgid
+                cover = await self._pw_shared(cid, lambda: self._pw_fetch(cid, cover_url))
+                if cover is not None:
+                    return lore.with_cover(meta, cover)
+        elif page.series_listed:
+            title = await self._pw_first_title(page, meta, url)
+            if title and meta.counter != 1:
+                return dataclasses.replace(meta, title=title)
+            return meta
+        return await self._pw_series_api(meta, page, url)
+
+    async def _pw_fetch(self, msgid: str, url: str) -> Metadata | None:
+        """The metadata of the mail on another patchwork page (a cover letter)."""
+        r = await self.fetch(url)
+        if r.error or r.status != 200 or challenge.detect(r) is not None:
+            return None
+        if patchwork.is_soft404(r.body):
+            return None
+        page = patchwork.parse_page(r.body)
+        if not page.has_headers or subject_info(page.subject or "").is_reply:
+            return None
+        return await self._read_pw(page.msgid or msgid, page, r.final_url)
+
+    async def _pw_first_title(
+        self, page: patchwork.PatchworkPage, meta: Metadata, url: str
+    ) -> str | None:
+        """Patch 1's title, from the series list of the page (patchwork cuts names at
+        100 characters: a cut one is read from patch 1's own page)."""
+        for name, href in page.members:
+            si = subject_info(patchwork.name_to_subject(name))
+            if si.counter != 1 or si.total != meta.total or si.version != meta.version:
+                continue
+            if href is None:
+                return meta.title
+            if not name.endswith("\u2026"):
+                return si.title
+            r = await self.fetch(urljoin(url, href))
+            if r.error or r.status != 200 or challenge.detect(r) is not None:
+                return None
+            first = patchwork.parse_page(r.body)
+            return subject_info(first.subject).title if first.subject else None
+        return None
+
+    async def _pw_series_api(
+        self, meta: Metadata, page: patchwork.PatchworkPage, url: str
+    ) -> Metadata:
+        """A patch seen through its series when the page does not list it: ``/series/N/``."""
+        loc = patchwork.locate(url)
+        if page.series_id is None or loc is None:
+            return meta
+        s = await self._api(f"https://{loc.host}/api/1.2/series/{page.series_id}/")
+        if not isinstance(s, dict):
+            return meta
+        return patchwork.merge_series(meta, patchwork.api_series_metadata(s, canonical=None))
+
+    async def _patchwork_api(
+        self, resp: Response, loc: patchwork.PatchworkLocation, page: patchwork.PatchworkPage
+    ) -> _Outcome:
+        """A page that does not show the mail's headers (or shows a reply): what it has,
+        and the REST API for what it lacks (the version, the address, the series)."""
+        api = f"https://{loc.host}/api/1.2"
         meta = patchwork.page_metadata(page, canonical=resp.final_url)
         need_version = not patchwork.version_known(page)
         need_series = lore.needs_series(meta)

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from email.header import Header, decode_header, make_header
+from email.parser import HeaderParser
+from email.utils import format_datetime
 from urllib.parse import parse_qs, unquote
 
 from patchcrawl.testweb.http import WebRequest, WebResponse
@@ -116,6 +119,71 @@ def _by_msgid(world: World, host: str, msgid: str) -> PatchworkItem | None:
     return world.pw_by_msgid(host, msgid.strip("<>"))
 
 
+def pw_headers(m: Message) -> str:
+    """The ``#patch-headers`` text: every header of the mail as patchwork keeps it.
+
+    Patchwork (``patchwork/parser.py``, ``find_headers``) stores each header of the mail
+    decoded, re-made with ``email.header.make_header(..., continuation_ws='\\t')`` and
+    written back with ``Header.encode()``: RFC 2047 words for what is not ASCII, lines
+    folded at 76 columns with a tab.  A real mail (``m.headers``) keeps all its headers;
+    a simulated one gets the headers a list delivery carries, a Received line first.
+    """
+    if m.headers is not None:
+        items = list(HeaderParser().parsestr(m.headers.rstrip() + "\n\n").items())
+    else:
+        items = [
+            (
+                "Received",
+                "from mail.kernel.org (mail.kernel.org [10.30.226.201])"
+                " by smtp.subspace.kernel.org"
+                f" (Postfix) with ESMTPS id 4A1B2C3D4E for <{m.list}@vger.kernel.org>;"
+                f" {format_datetime(m.date)}",
+            ),
+            ("From", _raw_from(m)),
+            ("To", ", ".join(f"{lst}@vger.kernel.org" for lst in m.lists)),
+            ("Subject", Header(m.subject, "utf-8").encode() if m.encode_headers else m.subject),
+            ("Date", format_datetime(m.date)),
+            ("Message-ID", f"<{m.msgid}>"),
+        ]
+        if m.in_reply_to:
+            items += [("In-Reply-To", f"<{m.in_reply_to}>"), ("References", f"<{m.in_reply_to}>")]
+        items += [("X-Mailing-List", f"{m.list}@vger.kernel.org"), ("MIME-Version", "1.0")]
+    lines = []
+    for key, value in items:
+        made = make_header(decode_header(str(value)), header_name=key, continuation_ws="\t")
+        lines.append(f"{key}: {made.encode()}")
+    return "\n".join(lines)
+
+
+def _raw_from(m: Message) -> str:
+    """The From line as the mail carries it (RFC 2047 when the message says so)."""
+    if m.encode_headers and m.from_name:
+        return f"{Header(m.from_name, 'utf-8').encode()} <{m.from_email}>"
+    return m.from_header
+
+
+def _series_members_html(world: World, item: PatchworkItem, s: PatchworkSeries) -> str:
+    """``div#patch-series`` as patchwork's ``submission.html`` writes it: the cover
+    letter first (a link, or this page's own name, or an empty item when the series has
+    none), then every patch, each name cut at 100 characters (``truncatechars``)."""
+
+    def entry(other: PatchworkItem) -> str:
+        name = pw_name(world.messages[other.msgid].subject)
+        name = name if len(name) <= 100 else name[:99] + "\u2026"
+        if other.id == item.id:
+            return f"<li>{esc(name)}</li>"
+        href = f"/project/{other.project}/{other.type}/{qmid(other.msgid)}/"
+        return f'<li><a href="{href}">{esc(name)}</a></li>'
+
+    cover = world.patchwork.get((s.host, s.cover_id)) if s.cover_id else None
+    items = [entry(cover) if cover else "<li></li>"]
+    items += [entry(world.patchwork[(s.host, pid)]) for pid in s.patch_ids]
+    return (
+        '<button id="toggle-patch-series">expand</button><div id="patch-series" '
+        f'class="submission-list" style="display:none;"><ul>{"".join(items)}</ul></div>'
+    )
+
+
 def item_html(world: World, item: PatchworkItem) -> str:
     m = world.messages[item.msgid]
     s = world.patchwork_series.get((item.host, item.series_id or -1))
@@ -124,12 +192,9 @@ def item_html(world: World, item: PatchworkItem) -> str:
     if s is not None:
         series_row = (
             f'<tr><th>Series</th><td><a href="/project/{s.project}/list/?series={s.id}">'
-            f'{esc(s.name)}</a> | <a href="/series/{s.id}/mbox/">download</a></td></tr>'
+            f"{esc(s.name)}</a> | {_series_members_html(world, item, s)}</td></tr>"
         )
-    headers = (
-        f"From: {esc(m.from_header)}\nSubject: {esc(m.subject)}\n"
-        f"Date: {m.date.strftime('%a, %d %b %Y %H:%M:%S %z')}\nMessage-ID: &lt;{esc(m.msgid)}&gt;\n"
-    )
+    headers = esc(pw_headers(m))
     h2 = "Message" if item.type == "cover" else "Commit Message"
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">'
