@@ -1,8 +1,16 @@
 """The ``https`` transport: httpcore, httpx's own, with HTTP/2 (see
-:mod:`patchcrawl.fetch.engine`). Imported only when a request goes to ``https``."""
+:mod:`patchcrawl.fetch.engine`). Imported only when a request goes to ``https``.
+
+Its network backend does two things httpx has no option for: it connects a pinned
+host at the addresses the address guard checked, and it acknowledges what it reads
+at once (``TCP_QUICKACK``, :class:`_QuickAckStream`).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import ssl
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,12 +19,58 @@ import httpcore
 from patchcrawl.fetch._httpx import httpx
 from patchcrawl.fetch.engine import Pin
 
+#: Linux only; None elsewhere (and in ``bench/bench_stack.py``'s "before" runs)
+QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
 
-class _PinnedBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend, but a pinned host is connected to by address (TLS
-    still names the host: SNI and the certificate check use the original name)."""
 
-    def __init__(self, inner: httpcore.AsyncNetworkBackend, pin: Pin) -> None:
+class _QuickAckStream(httpcore.AsyncNetworkStream):
+    """A connection that sends its ACK as soon as it has read something.
+
+    A server that writes the headers and then the body with Nagle's algorithm on
+    (Python's ``http.server`` does) holds the body until the headers are
+    acknowledged, and on a keep-alive connection Linux delays that ACK by up to 40 ms,
+    hoping to carry it on the next request: every answer then takes 40 ms more
+    (``testweb/stdlib_server.py``, ``bench/bench_stack.py``). ``TCP_QUICKACK`` sends
+    the pending ACK now; Linux clears it again as it goes on, so it is set after
+    every read (set once per connection it changes nothing: measured, 44 ms an
+    answer either way). One ``setsockopt`` a read, a microsecond.
+    """
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+        self._socket = inner.get_extra_info("socket") if QUICKACK is not None else None
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        data = await self._inner.read(max_bytes, timeout)
+        if data and self._socket is not None and QUICKACK is not None:
+            with contextlib.suppress(OSError):  # not TCP after all, or already closed
+                self._socket.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)
+        return data
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return _QuickAckStream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _Backend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend, with every connection a :class:`_QuickAckStream`;
+    given a ``pin``, a pinned host is connected to by address (TLS still names the
+    host: SNI and the certificate check use the original name)."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend, pin: Pin | None) -> None:
         self._inner = inner
         self._pin = pin
 
@@ -28,11 +82,11 @@ class _PinnedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        pins = self._pin(host) or (host,)
+        pins = (self._pin(host) if self._pin is not None else None) or (host,)
         error: Exception | None = None
         for address in pins:
             try:
-                return await self._inner.connect_tcp(
+                stream = await self._inner.connect_tcp(
                     address,
                     port,
                     timeout=timeout,
@@ -41,6 +95,8 @@ class _PinnedBackend(httpcore.AsyncNetworkBackend):
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 error = exc
+            else:
+                return _QuickAckStream(stream)
         assert error is not None
         raise error
 
@@ -66,11 +122,10 @@ def transport(max_connections: int, pin: Pin | None = None) -> httpx.AsyncBaseTr
             keepalive_expiry=30.0,
         ),
     )
-    if pin is not None:
-        # httpx takes no network backend: the pool it made gets one before any connection
-        pool = transport._pool
-        inner = getattr(pool, "_network_backend", None)
-        if not isinstance(inner, httpcore.AsyncNetworkBackend):
-            raise RuntimeError("this httpcore keeps its network backend elsewhere")
-        pool._network_backend = _PinnedBackend(inner, pin)
+    # httpx takes no network backend: the pool it made gets one before any connection
+    pool = transport._pool
+    inner = getattr(pool, "_network_backend", None)
+    if not isinstance(inner, httpcore.AsyncNetworkBackend):
+        raise RuntimeError("this httpcore keeps its network backend elsewhere")
+    pool._network_backend = _Backend(inner, pin)
     return transport
