@@ -1,0 +1,214 @@
+"""The HTTP stack, measured where users run it (issue #17, items 3 and 4; loopback only).
+
+``--part tls``: the path users take. lore.kernel.org, patchwork.kernel.org and lwn.net
+each on a loopback address of its own answer **https** with a certificate from a test
+CA (``trustme``; the child trusts it through ``SSL_CERT_FILE``), 20 ms a request, and
+patchcrawl checks the links at kernel.org's politeness (``--host-concurrency 2
+--host-interval 0.1``) on each HTTP engine given with ``--engines``
+(``PATCHCRAWL_HTTP_ENGINE``). Wall time against the politeness bound, CPU seconds and
+peak RSS of the child.
+
+``--part stall``: the delayed-ACK stall. The same hosts over plain http, served as
+Python's ``http.server`` serves (``HttpServerWeb``: the headers and the body in two
+writes, Nagle on), 30 ms a request, zero spacing, 4 per host (``bench_lychee.py``'s
+setting): lychee, patchcrawl, and patchcrawl with ``TCP_QUICKACK`` off (its launcher
+deletes ``socket.TCP_QUICKACK`` before patchcrawl is imported: the code of the
+"before" runs is otherwise the same).
+
+Runs alternate (A B C A B C ...), after one untimed run each; medians. Every link
+answers 200 in one request. Run: ``.venv/bin/python bench/bench_stack.py``
+(``--part tls|stall|both --links 600 --runs 3``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import ssl
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import trustme
+
+import simweb as sw
+from patchcrawl.testweb.stdlib_server import HttpServerWeb
+
+MAX_CONCURRENCY = 32
+#: patchcrawl's command, launched as its console script is; ``{prelude}`` runs first
+LAUNCH = (
+    "import sys\n{prelude}from patchcrawl.cli import console\n"
+    "sys.argv[0] = 'patchcrawl'\nconsole()\n"
+)
+NO_QUICKACK = "import socket\ndel socket.TCP_QUICKACK\n"
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One contender: ``run(work)`` runs it once (fresh cache under ``work``) and checks
+    that every link came back ok."""
+
+    label: str
+    run: Callable[[Path], sw.ChildRun]
+
+
+def patchcrawl_tool(
+    label: str,
+    rules: Sequence[str],
+    docs: Path,
+    n: int,
+    *,
+    conc: int,
+    interval: float,
+    env: dict[str, str],
+    prelude: str = "",
+) -> Tool:
+    def run(work: Path) -> sw.ChildRun:
+        out = work / "p.json"
+        argv = sw.patchcrawl_argv(rules, docs, work / "cache", out, conc, MAX_CONCURRENCY, interval)
+        python = str(sw.VENV_BIN / "python")
+        r = sw.run_child([python, "-c", LAUNCH.format(prelude=prelude), *argv[1:]], env=env)
+        sw.check_patchcrawl(r, out, n)
+        return r
+
+    return Tool(label, run)
+
+
+def lychee_tool(rules: Sequence[str], docs: Sequence[Path], n: int, conc: int) -> Tool:
+    def run(work: Path) -> sw.ChildRun:
+        out = work / "l.json"
+        argv = sw.lychee_argv(rules, docs, out, conc, MAX_CONCURRENCY, cache=False)
+        r = sw.run_child(argv, cwd=work)
+        sw.check_lychee(r, out, n)
+        return r
+
+    return Tool("lychee", run)
+
+
+def alternate(tools: Sequence[Tool], runs: int, web: sw.WebSet, tmp: Path) -> dict[str, sw.Samples]:
+    """One untimed run of each tool, then ``runs`` rounds of one run each, in turn."""
+    res = {t.label: sw.Samples() for t in tools}
+    for i in range(-1, runs):
+        for j, t in enumerate(tools):
+            work = tmp / f"run{i + 1}-{j}"
+            work.mkdir(parents=True)
+            web.clear_log()
+            r = t.run(work)
+            shutil.rmtree(work, ignore_errors=True)
+            if i < 0:
+                continue
+            res[t.label].add_run(r, web)
+    return res
+
+
+def table(
+    res: dict[str, sw.Samples], conc: int, interval: float, latency: float, against: str | None
+) -> None:
+    ratio = f" | wall / {against}'s" if against else ""
+    print(
+        f"| tool | wall s (runs) | bound s | wall/bound | CPU s | peak RSS MB | requests"
+        f" | max in flight{ratio} |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---|---|" + ("---:|" if against else ""))
+    base = sw.median(res[against].wall) if against else 0.0
+    for label, s in res.items():
+        wall = sw.median(s.wall)
+        bound = sw.politeness_bound(s.per_host, conc, interval, latency)
+        runs = ", ".join(f"{w:.2f}" for w in s.wall)
+        reqs = "/".join(str(v) for v in s.per_host.values())
+        mif = "/".join(str(v) for v in s.max_in_flight.values())
+        extra = f" | {wall / base:.2f}" if against else ""
+        print(
+            f"| {label} | {wall:.2f} ({runs}) | {bound:.2f} | {wall / bound:.3f} | "
+            f"{sw.median(s.cpu):.2f} | {sw.median(s.rss):.0f} | {reqs} | {mif}{extra} |"
+        )
+
+
+def tls_part(a: argparse.Namespace, tmp: Path) -> None:
+    links = sw.three_host_set(a.links)
+    docs = tmp / "tls-docs"
+    sw.write_documents(links.rows, docs)
+    ca = trustme.CA()
+    cert = ca.issue_cert(*(f"127.0.0.{i + 1}" for i in range(len(links.hosts))))
+    ca_file = tmp / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server)
+    conc, interval, latency = 2, 0.1, a.tls_latency
+    handler = sw.handler_for(links.world)
+    with sw.WebSet(handler, links.hosts, latency, tls=server) as web:
+        tools = [
+            patchcrawl_tool(
+                f"patchcrawl, {engine}",
+                web.rules(),
+                docs,
+                a.links,
+                conc=conc,
+                interval=interval,
+                env={"SSL_CERT_FILE": str(ca_file), "PATCHCRAWL_HTTP_ENGINE": engine},
+            )
+            for engine in a.engines
+        ]
+        res = alternate(tools, a.runs, web, tmp / "tls")
+    print(
+        f"\n{a.links} links over https (test CA), {latency * 1000:.0f} ms a request, "
+        f"host-concurrency {conc}, host-interval {interval} s, max-concurrency "
+        f"{MAX_CONCURRENCY}; {a.runs} alternated runs each, medians\n"
+    )
+    table(res, conc, interval, latency, None)
+
+
+def stall_part(a: argparse.Namespace, tmp: Path) -> None:
+    links = sw.three_host_set(a.links)
+    docs_dir = tmp / "stall-docs"
+    docs = sw.write_documents(links.rows, docs_dir)
+    conc, latency = 4, a.stall_latency
+    handler = sw.handler_for(links.world)
+    with sw.WebSet(handler, links.hosts, latency, kind=HttpServerWeb) as web:
+        rules = web.rules()
+
+        def patchcrawl(label: str, prelude: str = "", **env: str) -> Tool:
+            return patchcrawl_tool(
+                label, rules, docs_dir, a.links, conc=conc, interval=0.0, env=env, prelude=prelude
+            )
+
+        tools = [
+            lychee_tool(rules, docs, a.links, conc),
+            patchcrawl("patchcrawl"),
+            patchcrawl("patchcrawl, no QUICKACK", NO_QUICKACK),
+            *(patchcrawl(f"patchcrawl, {e}", PATCHCRAWL_HTTP_ENGINE=e) for e in a.stall_engines),
+        ]
+        res = alternate(tools, a.runs, web, tmp / "stall")
+    print(
+        f"\n{a.links} links over http from HttpServerWeb (headers and body in two writes, "
+        f"Nagle on), {latency * 1000:.0f} ms a request, host-concurrency {conc}, "
+        f"host-interval 0, max-concurrency {MAX_CONCURRENCY}; {a.runs} alternated runs "
+        "each, medians\n"
+    )
+    table(res, conc, 0.0, latency, "lychee")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    ap.add_argument("--part", choices=("tls", "stall", "both"), default="both")
+    ap.add_argument("--links", type=int, default=600)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--tls-latency", type=float, default=0.02)
+    ap.add_argument("--stall-latency", type=float, default=0.03)
+    ap.add_argument("--engines", nargs="+", default=["httpcore", "aiohttp"])
+    ap.add_argument("--stall-engines", nargs="*", default=[])
+    a = ap.parse_args(argv)
+    sw.compile_patchcrawl()
+    with tempfile.TemporaryDirectory(prefix="bench-stack-") as d:
+        if a.part in ("tls", "both"):
+            tls_part(a, Path(d))
+        if a.part in ("stall", "both"):
+            stall_part(a, Path(d))
+
+
+if __name__ == "__main__":
+    main()
