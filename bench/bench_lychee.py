@@ -10,8 +10,8 @@ request.  Runs alternate (patchcrawl, lychee, patchcrawl, ...).  Cold runs also 
 ``floor_client.py`` on the same links, remap rules and host concurrency: a Python
 program that does nothing but fetch (no parsing, cache or report), on asyncio and
 uvloop with raw HTTP/1.1 (``--floors raw``, the default), through httpx
-(``httpx``) or through httpx's requests handed to patchcrawl's aiohttp transport
-(``httpx-aiohttp``): what a Python checker on that stack cannot go below.
+(``httpx``) or through httpx's requests handed to patchcrawl's transport
+(``httpx-direct``): what a Python checker on that stack cannot go below.
 
 Measured per tool: wall time (cold: empty cache; warm: patchcrawl with a fresh
 cache, lychee with ``--cache`` and a warm ``.lycheecache``; edited: the same warm
@@ -42,7 +42,7 @@ import simweb as sw
 
 # bench/floor_client.py --client X: fetch and nothing else, on asyncio with raw HTTP/1.1,
 # through httpx (the design card's client, on its own transport), and through httpx's
-# requests handed to patchcrawl's aiohttp transport (as patchcrawl's fetcher does)
+# requests handed to patchcrawl's transport (as patchcrawl's fetcher does)
 FLOORS = {c: "python floor" if c == "raw" else f"{c} floor" for c in sw.FLOOR_CLIENTS}
 
 

@@ -4,9 +4,9 @@
 each on a loopback address of its own answer **https** with a certificate from a test
 CA (``trustme``; the child trusts it through ``SSL_CERT_FILE``), 20 ms a request, and
 patchcrawl checks the links at kernel.org's politeness (``--host-concurrency 2
---host-interval 0.1``) on each HTTP engine given with ``--engines``
-(``PATCHCRAWL_HTTP_ENGINE``). Wall time against the politeness bound, CPU seconds and
-peak RSS of the child.
+--host-interval 0.1``): wall time against the politeness bound, CPU seconds and peak
+RSS of the child. (At 9dc47a8, before aiohttp was removed, this part ran once per
+engine, ``PATCHCRAWL_HTTP_ENGINE=httpcore|aiohttp``: see ``bench/README.md``.)
 
 ``--part stall``: the delayed-ACK stall. The same hosts over plain http, served as
 Python's ``http.server`` serves (``HttpServerWeb``: the headers and the body in two
@@ -141,17 +141,11 @@ def tls_part(a: argparse.Namespace, tmp: Path) -> None:
     conc, interval, latency = 2, 0.1, a.tls_latency
     handler = sw.handler_for(links.world)
     with sw.WebSet(handler, links.hosts, latency, tls=server) as web:
+        env = {"SSL_CERT_FILE": str(ca_file)}
         tools = [
             patchcrawl_tool(
-                f"patchcrawl, {engine}",
-                web.rules(),
-                docs,
-                a.links,
-                conc=conc,
-                interval=interval,
-                env={"SSL_CERT_FILE": str(ca_file), "PATCHCRAWL_HTTP_ENGINE": engine},
+                "patchcrawl", web.rules(), docs, a.links, conc=conc, interval=interval, env=env
             )
-            for engine in a.engines
         ]
         res = alternate(tools, a.runs, web, tmp / "tls")
     print(
@@ -171,16 +165,15 @@ def stall_part(a: argparse.Namespace, tmp: Path) -> None:
     with sw.WebSet(handler, links.hosts, latency, kind=HttpServerWeb) as web:
         rules = web.rules()
 
-        def patchcrawl(label: str, prelude: str = "", **env: str) -> Tool:
+        def patchcrawl(label: str, prelude: str = "") -> Tool:
             return patchcrawl_tool(
-                label, rules, docs_dir, a.links, conc=conc, interval=0.0, env=env, prelude=prelude
+                label, rules, docs_dir, a.links, conc=conc, interval=0.0, env={}, prelude=prelude
             )
 
         tools = [
             lychee_tool(rules, docs, a.links, conc),
             patchcrawl("patchcrawl"),
             patchcrawl("patchcrawl, no QUICKACK", NO_QUICKACK),
-            *(patchcrawl(f"patchcrawl, {e}", PATCHCRAWL_HTTP_ENGINE=e) for e in a.stall_engines),
         ]
         res = alternate(tools, a.runs, web, tmp / "stall")
     print(
@@ -199,8 +192,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--tls-latency", type=float, default=0.02)
     ap.add_argument("--stall-latency", type=float, default=0.03)
-    ap.add_argument("--engines", nargs="+", default=["httpcore", "aiohttp"])
-    ap.add_argument("--stall-engines", nargs="*", default=[])
     a = ap.parse_args(argv)
     sw.compile_patchcrawl()
     with tempfile.TemporaryDirectory(prefix="bench-stack-") as d:

@@ -549,8 +549,8 @@ def handler_for(world: World) -> object:
 
 
 #: ``floor_client.py --client``: hand-written HTTP/1.1, httpx as it ships, httpx's
-#: requests handed to patchcrawl's aiohttp transport (as its fetcher does)
-FLOOR_CLIENTS = ("raw", "httpx", "httpx-aiohttp")
+#: requests handed to patchcrawl's transport (as its fetcher does)
+FLOOR_CLIENTS = ("raw", "httpx", "httpx-direct")
 
 
 def floor_argv(rules: Sequence[str], concurrency: int, client: str, *inputs: str) -> list[str]:

@@ -1,6 +1,6 @@
 """The delayed-ACK stall: a server that writes the headers and the body separately with
 Nagle on (``testweb/stdlib_server.py``, as Python's ``http.server``), and the client
-acknowledging what it reads at once (``TCP_QUICKACK``, ``fetch/engine_httpcore.py``).
+acknowledging what it reads at once (``TCP_QUICKACK``, ``fetch/engine.py``).
 How much time it saves is ``bench/bench_stack.py``'s business, not a test's."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 import httpcore
 import pytest
 
-from patchcrawl.fetch import engine_httpcore
+from patchcrawl.fetch import engine
 from patchcrawl.fetch._httpx import httpx
 from patchcrawl.testweb.stdlib_server import HttpServerWeb
 from patchcrawl.testweb.world import World
@@ -57,10 +57,10 @@ def test_quickack_is_set_again_after_each_answer_is_read() -> None:
     """Linux reports ``TCP_QUICKACK`` as 0 once a connection is in "ping-pong" mode
     (a request sent soon after an answer was read): set after every read, it reads 1
     after each answer of a keep-alive connection."""
-    assert engine_httpcore.QUICKACK == socket.TCP_QUICKACK
+    assert engine.QUICKACK == socket.TCP_QUICKACK
 
     async def requests(url: str) -> list[int]:
-        transport = engine_httpcore.transport(1)
+        transport = engine.make_transport(1)
         seen: list[int] = []
         try:
             for _ in range(5):
@@ -109,15 +109,15 @@ def test_every_read_that_brings_data_asks_for_an_ack_at_once(
 ) -> None:
     """Whatever the platform: each read with data sets the option (one setsockopt), an
     end of stream does not, and the TLS stream made over a connection does it too."""
-    monkeypatch.setattr(engine_httpcore, "QUICKACK", 12)
+    monkeypatch.setattr(engine, "QUICKACK", 12)
     sock = _Socket()
     plain = _Stream([b"HTTP/1.1 200 OK\r\n\r\n", b"body", b"", b"tls"], sock)
 
     async def reads() -> list[bytes]:
-        stream = engine_httpcore._QuickAckStream(plain)
+        stream = engine._QuickAckStream(plain)
         out = [await stream.read(100) for _ in range(3)]
         tls = await stream.start_tls(None)  # type: ignore[arg-type]
-        assert isinstance(tls, engine_httpcore._QuickAckStream)
+        assert isinstance(tls, engine._QuickAckStream)
         return [*out, await tls.read(100)]
 
     assert run(reads()) == [b"HTTP/1.1 200 OK\r\n\r\n", b"body", b"", b"tls"]

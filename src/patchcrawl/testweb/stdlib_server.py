@@ -6,7 +6,7 @@ one write, the body in a second, with Nagle's algorithm on (no ``TCP_NODELAY``).
 delays its ACK of the headers (up to 40 ms on Linux, in "ping-pong" mode), and Nagle
 holds the body back until that ACK comes: every request waits for the delayed-ACK
 timer unless the client acknowledges at once (``TCP_QUICKACK``, see
-:mod:`patchcrawl.fetch.engine_httpcore`). ``KernelWeb`` writes head and body at once
+:mod:`patchcrawl.fetch.engine`). ``KernelWeb`` writes head and body at once
 with ``TCP_NODELAY`` (asyncio's default), so it never shows the stall; this server
 does, on purpose.
 
