@@ -15,18 +15,26 @@ setting): lychee, patchcrawl, and patchcrawl with ``TCP_QUICKACK`` off (its laun
 deletes ``socket.TCP_QUICKACK`` before patchcrawl is imported: the code of the
 "before" runs is otherwise the same).
 
+``--part probe``: why after every read. 30 GETs of a 15 kB page one after the other on
+one keep-alive connection of patchcrawl's transport to ``HttpServerWeb`` (no latency),
+with ``TCP_QUICKACK`` set after every read (as shipped), once (after the first answer
+only), or never; the milliseconds of each GET.
+
 Runs alternate (A B C A B C ...), after one untimed run each; medians. Every link
 answers 200 in one request. Run: ``.venv/bin/python bench/bench_stack.py``
-(``--part tls|stall|both --links 600 --runs 3``).
+(``--part tls|stall|probe|all --links 600 --runs 3``; ``all``, the default, runs the three).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import shutil
+import socket
 import ssl
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import trustme
 
 import simweb as sw
+from patchcrawl.fetch import engine
+from patchcrawl.fetch._httpx import httpx
 from patchcrawl.testweb.stdlib_server import HttpServerWeb
 
 MAX_CONCURRENCY = 32
@@ -185,9 +195,41 @@ def stall_part(a: argparse.Namespace, tmp: Path) -> None:
     table(res, conc, 0.0, latency, "lychee")
 
 
+async def _sequential(url: str, mode: str, n: int) -> list[float]:
+    """``n`` GETs of ``url`` in a row on one connection; milliseconds each."""
+    engine.QUICKACK = socket.TCP_QUICKACK if mode == "every read" else None
+    transport = engine.make_transport(1)
+    out: list[float] = []
+    try:
+        for i in range(n):
+            t0 = time.perf_counter()
+            resp = await transport.handle_async_request(httpx.Request("GET", url))
+            if mode == "once" and i == 0:
+                sock = resp.extensions["network_stream"].get_extra_info("socket")
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+            await resp.aread()
+            await resp.aclose()
+            out.append((time.perf_counter() - t0) * 1000)
+    finally:
+        await transport.aclose()
+    return out
+
+
+def probe_part() -> None:
+    print("\nGETs in a row on one keep-alive connection to HttpServerWeb, 15 kB page, ms each\n")
+    print("| TCP_QUICKACK | first | median of the rest | max of the rest |")
+    print("|---|---:|---:|---:|")
+    for mode in ("every read", "once", "never"):
+        with HttpServerWeb() as web:
+            web.page("https://lore.kernel.org/probe", "x" * 15000)
+            ms = asyncio.run(_sequential(f"{web.base_url}/lore.kernel.org/probe", mode, 30))
+        print(f"| {mode} | {ms[0]:.1f} | {sw.median(ms[1:]):.1f} | {max(ms[1:]):.1f} |")
+    engine.QUICKACK = getattr(socket, "TCP_QUICKACK", None)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
-    ap.add_argument("--part", choices=("tls", "stall", "both"), default="both")
+    ap.add_argument("--part", choices=("tls", "stall", "probe", "all"), default="all")
     ap.add_argument("--links", type=int, default=600)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--tls-latency", type=float, default=0.02)
@@ -195,10 +237,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     a = ap.parse_args(argv)
     sw.compile_patchcrawl()
     with tempfile.TemporaryDirectory(prefix="bench-stack-") as d:
-        if a.part in ("tls", "both"):
+        if a.part in ("tls", "all"):
             tls_part(a, Path(d))
-        if a.part in ("stall", "both"):
+        if a.part in ("stall", "all"):
             stall_part(a, Path(d))
+        if a.part in ("probe", "all"):
+            probe_part()
 
 
 if __name__ == "__main__":
