@@ -10,8 +10,8 @@ request.  Runs alternate (patchcrawl, lychee, patchcrawl, ...).  Cold runs also 
 ``floor_client.py`` on the same links, remap rules and host concurrency: a Python
 program that does nothing but fetch (no parsing, cache or report), on asyncio and
 uvloop with raw HTTP/1.1 (``--floors raw``, the default), through httpx
-(``httpx``) or through httpx's requests handed to patchcrawl's aiohttp transport
-(``httpx-aiohttp``): what a Python checker on that stack cannot go below.
+(``httpx``) or through httpx's requests handed to patchcrawl's transport
+(``httpx-direct``): what a Python checker on that stack cannot go below.
 
 Measured per tool: wall time (cold: empty cache; warm: patchcrawl with a fresh
 cache, lychee with ``--cache`` and a warm ``.lycheecache``; edited: the same warm
@@ -29,7 +29,6 @@ Run: ``.venv/bin/python bench/bench_lychee.py`` (``--sizes 600 5000 --runs 3``).
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import tempfile
@@ -43,7 +42,7 @@ import simweb as sw
 
 # bench/floor_client.py --client X: fetch and nothing else, on asyncio with raw HTTP/1.1,
 # through httpx (the design card's client, on its own transport), and through httpx's
-# requests handed to patchcrawl's aiohttp transport (as patchcrawl's fetcher does)
+# requests handed to patchcrawl's transport (as patchcrawl's fetcher does)
 FLOORS = {c: "python floor" if c == "raw" else f"{c} floor" for c in sw.FLOOR_CLIENTS}
 
 
@@ -57,24 +56,14 @@ class Args:
 
 
 @dataclass
-class Samples:
-    wall: list[float] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)
-    rss: list[float] = field(default_factory=list)
-    per_host: dict[str, int] = field(default_factory=dict)
-    max_in_flight: dict[str, int] = field(default_factory=dict)
+class Samples(sw.Samples):
     timelines: list[sw.Timeline] = field(default_factory=list)
 
     def add(self, r: sw.ChildRun, web: sw.WebSet, conc: int) -> None:
-        self.wall.append(r.wall)
-        self.cpu.append(r.cpu)
-        self.rss.append(r.maxrss_mb)
-        self.per_host = web.per_host()
+        self.add_run(r, web)
         t = sw.timeline(web.log(), r, conc)
         if t is not None:
             self.timelines.append(t)
-        for h, n in web.max_in_flight().items():
-            self.max_in_flight[h] = max(self.max_in_flight.get(h, 0), n)
 
 
 def patchcrawl_argv(
@@ -92,42 +81,11 @@ def lychee_argv(
     cache: bool,
     interval: float = 0.0,
 ) -> list[str]:
-    argv = [
-        sw.LYCHEE,
-        "--no-progress",
-        "--format",
-        "json",
-        "--output",
-        str(out),
-        "--host-concurrency",
-        str(a.conc),
-        "--host-request-interval",
-        f"{int(interval * 1000)}ms",
-        "--max-concurrency",
-        str(a.max_conc),
-        f"--cache={'true' if cache else 'false'}",
-    ]
-    for r in rules:
-        argv += ["--remap", r]
-    return [*argv, *(str(d) for d in docs)]
+    return sw.lychee_argv(rules, docs, out, a.conc, a.max_conc, cache=cache, interval=interval)
 
 
-def check_patchcrawl(r: sw.ChildRun, out: Path, n: int) -> int:
-    if r.rc not in (0, 1):
-        raise SystemExit(f"patchcrawl failed (exit {r.rc}):\n{r.stderr[-3000:]}")
-    summary = json.loads(out.read_text())["summary"]
-    if summary["by_status"].get("ok", 0) != n:
-        raise SystemExit(f"patchcrawl: not every link ok: {summary['by_status']}")
-    return int(summary["from_cache"])
-
-
-def check_lychee(r: sw.ChildRun, out: Path, n: int) -> int:
-    if r.rc != 0:
-        raise SystemExit(f"lychee failed (exit {r.rc}):\n{r.stdout[-2000:]}{r.stderr[-2000:]}")
-    data = json.loads(out.read_text())
-    if data["successful"] + data.get("cached", 0) < n:
-        raise SystemExit(f"lychee: not every link ok: {data}")
-    return int(data.get("cached", 0))
+check_patchcrawl = sw.check_patchcrawl
+check_lychee = sw.check_lychee
 
 
 def compare(n: int, a: Args, tmp: Path) -> dict[str, object]:

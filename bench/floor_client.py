@@ -10,8 +10,8 @@ both tools: whatever separates lychee from this floor, no checker on the same st
 can win back.
 
 ``--client httpx`` sends the same requests through ``httpx.AsyncClient`` as it ships
-(its transport is httpcore); ``--client httpx-aiohttp`` hands ``httpx.Request``s
-straight to patchcrawl's aiohttp transport, as patchcrawl's fetcher does for ``http``.
+(its transport is httpcore); ``--client httpx-direct`` hands ``httpx.Request``s
+straight to patchcrawl's transport (``fetch.engine``), as patchcrawl's fetcher does.
 Both give the floor of a checker built on httpx, the design card's client.
 
 With ``--urls FILE`` it sends instead the URLs listed there, one a line, duplicates
@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from urllib.parse import urlsplit
 
-CLIENTS = ("raw", "httpx", "httpx-aiohttp")
+CLIENTS = ("raw", "httpx", "httpx-direct")
 URL = re.compile(rb"https?://[^\s)\]>|\"'`]+")
 
 
@@ -116,10 +116,10 @@ async def crawl(urls: list[str], conc: int, client: str = "raw") -> list[int]:
 
     limit = conc * len(by_host)
     async with contextlib.AsyncExitStack() as stack:
-        if client == "httpx-aiohttp":  # as patchcrawl's fetcher: requests handed to it directly
-            from patchcrawl.fetch.engine_aiohttp import AiohttpTransport
+        if client == "httpx-direct":  # as patchcrawl's fetcher: requests handed to it directly
+            from patchcrawl.fetch.engine import make_transport
 
-            transport = AiohttpTransport(max_connections=limit)
+            transport = make_transport(limit)
             stack.push_async_callback(transport.aclose)
 
             async def send(url: str) -> int:

@@ -4,8 +4,8 @@
   simulated sites answer in O(1) however large the world (the base class scans every
   message for ``thread()`` and every patchwork item for ``pw_by_msgid()``, which is
   right for tests and far too slow for 50,000 links).
-* :class:`AddrWeb`: ``KernelWeb`` bound to any loopback address (``127.0.0.2`` ...), so
-  each simulated host can live on an address of its own and lychee's per-host limits
+* :class:`WebSet`: a ``KernelWeb`` (or ``HttpServerWeb``) per simulated host, each on a
+  loopback address of its own (``127.0.0.2`` ...), so lychee's per-host limits
   (keyed on the host it connects to) match patchcrawl's (keyed on the original host).
 * link sets of the corpus's shapes, markdown documents of them, the politeness bound,
   and a child runner that reads the child's own rusage with ``os.wait4``.
@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import math
 import os
 import random
 import re
+import ssl
 import subprocess
 import sys
 import time
@@ -105,24 +107,25 @@ class BenchWorld(World):
 # --------------------------------------------------------------------------- server
 
 
-class AddrWeb(KernelWeb):
-    """``KernelWeb`` listening on ``address`` (any 127.0.0.0/8 address routes to ``lo``)."""
-
-    def __init__(self, handler: object, *, address: str = "127.0.0.1", latency: float = 0.0):
-        super().__init__(handler, latency=latency, address=address)  # type: ignore[arg-type]
-
-    def host_rule(self, host: str) -> str:
-        """A ``--remap`` rule sending every URL of ``host`` (http or https) here."""
-        return rf"^https?://{re.escape(host)}(/.*)?$ {self.base_url}/{host}$1"
-
-
 class WebSet:
-    """One :class:`AddrWeb` per simulated host, each on its own loopback address."""
+    """One web per simulated host, each on its own loopback address (127.0.0.1, .2, ...;
+    any 127.0.0.0/8 address routes to ``lo``), so lychee's per-host limits (keyed on
+    the address it connects to) match patchcrawl's (keyed on the original host).
+    ``kind``: ``KernelWeb``, or ``HttpServerWeb`` (headers and body in two writes,
+    Nagle on); ``tls``: a server context, to answer https (``KernelWeb`` only)."""
 
-    def __init__(self, handler: object, hosts: Sequence[str], latency: float) -> None:
+    def __init__(
+        self,
+        handler: object,
+        hosts: Sequence[str],
+        latency: float,
+        *,
+        kind: type[KernelWeb] = KernelWeb,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.hosts = list(hosts)
         self.webs = {
-            h: AddrWeb(handler, address=f"127.0.0.{i + 1}", latency=latency)
+            h: kind(handler, address=f"127.0.0.{i + 1}", latency=latency, tls=tls)  # type: ignore[arg-type]
             for i, h in enumerate(self.hosts)
         }
 
@@ -136,7 +139,10 @@ class WebSet:
             w.stop()
 
     def rules(self) -> list[str]:
-        return [w.host_rule(h) for h, w in self.webs.items()]
+        """A ``--remap`` rule per host, sending its URLs (http or https) to its web."""
+        return [
+            rf"^https?://{re.escape(h)}(/.*)?$ {w.base_url}/{h}$1" for h, w in self.webs.items()
+        ]
 
     def clear_log(self) -> None:
         for w in self.webs.values():
@@ -386,8 +392,14 @@ class ChildRun:
     ended: float = 0.0  # time.monotonic() once it was reaped
 
 
-def run_child(argv: Sequence[str], cwd: Path | None = None, timeout: float = 1800.0) -> ChildRun:
-    """Run ``argv``; wall time, the child's own CPU and peak RSS (``os.wait4``)."""
+def run_child(
+    argv: Sequence[str],
+    cwd: Path | None = None,
+    timeout: float = 1800.0,
+    env: dict[str, str] | None = None,
+) -> ChildRun:
+    """Run ``argv`` (``env``: added to the environment); wall time, the child's own CPU
+    and peak RSS (``os.wait4``)."""
     started = time.monotonic()
     t0 = time.perf_counter()
     with subprocess.Popen(
@@ -395,7 +407,7 @@ def run_child(argv: Sequence[str], cwd: Path | None = None, timeout: float = 180
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**os.environ, "NO_COLOR": "1"},
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
     ) as p:
         stdout, stderr = _communicate(p, timeout)
         _, status, ru = os.wait4(p.pid, 0)
@@ -411,6 +423,25 @@ def run_child(argv: Sequence[str], cwd: Path | None = None, timeout: float = 180
         started=started,
         ended=time.monotonic(),
     )
+
+
+@dataclasses.dataclass
+class Samples:
+    """The runs of one tool: wall, CPU and peak RSS of each; what the hosts saw."""
+
+    wall: list[float] = dataclasses.field(default_factory=list)
+    cpu: list[float] = dataclasses.field(default_factory=list)
+    rss: list[float] = dataclasses.field(default_factory=list)
+    per_host: dict[str, int] = dataclasses.field(default_factory=dict)
+    max_in_flight: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    def add_run(self, r: ChildRun, web: WebSet) -> None:
+        self.wall.append(r.wall)
+        self.cpu.append(r.cpu)
+        self.rss.append(r.maxrss_mb)
+        self.per_host = web.per_host()
+        for h, n in web.max_in_flight().items():
+            self.max_in_flight[h] = max(self.max_in_flight.get(h, 0), n)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -518,8 +549,8 @@ def handler_for(world: World) -> object:
 
 
 #: ``floor_client.py --client``: hand-written HTTP/1.1, httpx as it ships, httpx's
-#: requests handed to patchcrawl's aiohttp transport (as its fetcher does)
-FLOOR_CLIENTS = ("raw", "httpx", "httpx-aiohttp")
+#: requests handed to patchcrawl's transport (as its fetcher does)
+FLOOR_CLIENTS = ("raw", "httpx", "httpx-direct")
 
 
 def floor_argv(rules: Sequence[str], concurrency: int, client: str, *inputs: str) -> list[str]:
@@ -569,3 +600,54 @@ def patchcrawl_argv(
     for rule in rules:
         argv += ["--remap", rule]
     return [*argv, str(docs)]
+
+
+def lychee_argv(
+    rules: Sequence[str],
+    docs: Sequence[Path],
+    out: Path,
+    concurrency: int,
+    max_concurrency: int,
+    *,
+    cache: bool,
+    interval: float = 0.0,
+) -> list[str]:
+    """lychee on ``docs`` with a JSON report in ``out``, the same politeness and rules."""
+    argv = [
+        LYCHEE,
+        "--no-progress",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        "--host-concurrency",
+        str(concurrency),
+        "--host-request-interval",
+        f"{int(interval * 1000)}ms",
+        "--max-concurrency",
+        str(max_concurrency),
+        f"--cache={'true' if cache else 'false'}",
+    ]
+    for r in rules:
+        argv += ["--remap", r]
+    return [*argv, *(str(d) for d in docs)]
+
+
+def check_patchcrawl(r: ChildRun, out: Path, n: int) -> int:
+    """Exit unless the run checked all ``n`` links ok; how many came from the cache."""
+    if r.rc not in (0, 1):
+        raise SystemExit(f"patchcrawl failed (exit {r.rc}):\n{r.stderr[-3000:]}")
+    summary = json.loads(out.read_text())["summary"]
+    if summary["by_status"].get("ok", 0) != n:
+        raise SystemExit(f"patchcrawl: not every link ok: {summary['by_status']}")
+    return int(summary["from_cache"])
+
+
+def check_lychee(r: ChildRun, out: Path, n: int) -> int:
+    """Exit unless lychee found all ``n`` links ok; how many came from its cache."""
+    if r.rc != 0:
+        raise SystemExit(f"lychee failed (exit {r.rc}):\n{r.stdout[-2000:]}{r.stderr[-2000:]}")
+    data = json.loads(out.read_text())
+    if data["successful"] + data.get("cached", 0) < n:
+        raise SystemExit(f"lychee: not every link ok: {data}")
+    return int(data.get("cached", 0))

@@ -20,16 +20,6 @@ from tests.fetchutil import StartRecorder, closed_port, fetch, run
 LORE = "https://lore.kernel.org"
 
 
-@pytest.fixture(autouse=True, params=["aiohttp", "httpcore"])
-def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every fetch test runs on both transports (``fetch/engine.py``): the test web
-    speaks plain http, which goes through aiohttp by default, while real https
-    traffic goes through httpcore; both must behave the same."""
-    engine_name: str = request.param
-    monkeypatch.setenv("PATCHCRAWL_HTTP_ENGINE", engine_name)
-    return engine_name
-
-
 def test_plain_get_sends_honest_user_agent(kernelweb: KernelWeb) -> None:
     kernelweb.page(f"{LORE}/all/a/", "<title>A</title>", x_thing="1")
     (r,), f = fetch(web_settings(kernelweb), f"{LORE}/all/a/")
@@ -435,15 +425,13 @@ def test_remap_target_is_allowed_but_redirect_to_private_is_not(kernelweb: Kerne
     assert rs[1].redirects[0].location == "http://169.254.169.254/latest/meta-data/"
 
 
-@pytest.mark.parametrize("engine", ["aiohttp", "httpcore"])
 def test_a_name_connects_to_the_address_that_was_checked(
-    kernelweb: KernelWeb, monkeypatch: pytest.MonkeyPatch, engine: str
+    kernelweb: KernelWeb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """DNS rebinding: a name is resolved once, for the check, and the connection goes
     to the address checked. Here the first look-up of ``rebind.example`` says
     127.0.0.1 (taken as public for the test) and any later one an internal address;
     the name has no DNS on this machine either, so only a pinned connection arrives."""
-    monkeypatch.setenv("PATCHCRAWL_HTTP_ENGINE", engine)
     lookups: list[str] = []
 
     async def lookup(host: str, port: int) -> list[str]:
@@ -463,11 +451,7 @@ def test_a_name_connects_to_the_address_that_was_checked(
     assert f.stats.requests == 2
 
 
-@pytest.mark.parametrize("engine", ["aiohttp", "httpcore"])
-def test_a_remap_target_given_by_name_connects_as_usual(
-    kernelweb: KernelWeb, monkeypatch: pytest.MonkeyPatch, engine: str
-) -> None:
-    monkeypatch.setenv("PATCHCRAWL_HTTP_ENGINE", engine)
+def test_a_remap_target_given_by_name_connects_as_usual(kernelweb: KernelWeb) -> None:
     rule = rf"^https://lore\.kernel\.org(.*)$ http://localhost:{kernelweb.port}/lore.kernel.org$1"
     kernelweb.page(f"{LORE}/named", "by name")
     (r,), _ = fetch(web_settings(kernelweb, remap=(RemapRule.parse(rule),)), f"{LORE}/named")

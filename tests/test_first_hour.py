@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from patchcrawl.cli import human_size, human_time
-from patchcrawl.settings import HTTP_ENGINES
 from patchcrawl.testweb.planted import DEAD, PLANTED, RESENT, install_faults, planted_handler
 from patchcrawl.testweb.server import KernelWeb
 from tests.cli_helpers import Run, run_cli
@@ -177,19 +176,6 @@ def test_update_baseline_says_what_it_wrote_and_exits_0(web: KernelWeb, doc: Pat
 
 
 # ---------------------------------------------------------------- small ones
-
-
-def test_unknown_http_engine_is_a_usage_error(doc: Path) -> None:
-    out = run_cli(["verify", doc, "--offline"], env={"PATCHCRAWL_HTTP_ENGINE": "curl"})
-    assert out.code == 2
-    assert "PATCHCRAWL_HTTP_ENGINE='curl' is not an HTTP engine" in out.err
-    assert "aiohttp" in out.err and "httpcore" in out.err
-
-
-def test_http_engines_are_the_fetchers() -> None:
-    from patchcrawl.fetch.engine import ENGINES
-
-    assert HTTP_ENGINES == ENGINES
 
 
 def test_cache_stats_for_people(web: KernelWeb, doc: Path) -> None:

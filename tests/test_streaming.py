@@ -228,20 +228,18 @@ def _serve_in_child(world: World, latency: float, conn: Connection) -> None:
         conn.send([(r.start, r.end, r.in_flight) for r in log])
 
 
-@pytest.mark.parametrize("engine", ["aiohttp", "httpcore"])
 def test_spacing_holds_while_the_scanner_keeps_the_loop_busy(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A request that leaves late (the event loop was busy scanning) must not bring the
     next one closer than the interval: spacing is counted from the wire (the trace hook
-    of each transport), not from the slot.
+    of the transport), not from the slot.
 
     Nothing here depends on how busy the machine is: the spacing is measured where it
     is made, at each request's departure on the client, and the overlap on a request
     the server holds for a second (ten intervals). The same run seen from the server
     (whose stamps trail the departures by a few ms, more on a loaded machine) is a
     figure of ``bench/bench_spacing.py``."""
-    monkeypatch.setenv("PATCHCRAWL_HTTP_ENGINE", engine)
     world, paths = _files(tmp_path, files=6, rows=6)
     real_steps = tables.scan_steps
 

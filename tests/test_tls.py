@@ -1,11 +1,10 @@
 """The crawler over TLS: the test web answering https on 127.0.0.1.
 
-Real lore, patchwork and LWN are https only, and their requests go through
-httpcore (HTTP/2 where offered) while plain http goes through aiohttp: these tests
-run the https path end to end against a certificate from a test CA (``trustme``),
-trusted through ``SSL_CERT_FILE`` as a user behind a mirror or a proxy with its own CA
-would, and check that a certificate the crawler cannot trust makes a link
-``unreachable`` (exit 3), never ``dead``.
+Real lore, patchwork and LWN are https only (httpcore, HTTP/2 where offered; the
+test web speaks HTTP/1.1): these tests run that path end to end against a certificate
+from a test CA (``trustme``), trusted through ``SSL_CERT_FILE`` as a user behind a
+mirror or a proxy with its own CA would, and check that a certificate the crawler
+cannot trust makes a link ``unreachable`` (exit 3), never ``dead``.
 """
 
 from __future__ import annotations
@@ -116,59 +115,32 @@ def test_a_certificate_that_cannot_be_trusted_is_unreachable_not_dead(
     assert pipeline.exit_code(report, checked) == pipeline.EXIT_OK
 
 
-def test_the_command_over_https_on_each_engine(tmp_path: Path) -> None:
-    """``patchcrawl verify`` in a process of its own (aiohttp makes its TLS context
-    when it is imported: ``SSL_CERT_FILE`` must be set before), on httpcore and on
-    aiohttp, with the same report."""
+def test_the_command_over_https(tmp_path: Path) -> None:
+    """``patchcrawl verify`` in a process of its own, trusting the CA through
+    ``SSL_CERT_FILE`` in its environment, as a user would."""
     world, path = _document(tmp_path)
     pki = Pki(tmp_path, "127.0.0.1")
-    reports = {}
+    out = tmp_path / "r.json"
     with KernelWeb(make_handler(world), tls=pki.server()) as web:
-        for engine in ("httpcore", "aiohttp"):
-            out = tmp_path / f"{engine}.json"
-            env = dict(
-                os.environ,
-                SSL_CERT_FILE=str(pki.ca_file),
-                PATCHCRAWL_HTTP_ENGINE=engine,
-            )
-            argv = [
-                sys.executable,
-                "-m",
-                "patchcrawl",
-                "verify",
-                path,
-                "--format",
-                "json",
-                "--output",
-                str(out),
-                "--no-progress",
-                "--host-interval",
-                "0",
-                "--cache-dir",
-                str(tmp_path / f"cache-{engine}"),
-                "--remap",
-                web.remap_rule(),
-            ]
-            r = subprocess.run(argv, env=env, capture_output=True, timeout=120)
-            assert r.returncode == 1, r.stderr.decode()[-2000:]
-            data = json.loads(out.read_text())
-            reports[engine] = (
-                [(x["url"], x["status"], x.get("metadata")) for x in data["links"]],
-                [(f["code"], f["line"]) for f in data["findings"]],
-            )
-    assert reports["httpcore"] == reports["aiohttp"]
-    statuses = sorted(s for _u, s, _m in reports["httpcore"][0])
+        argv = [sys.executable, "-m", "patchcrawl", "verify", path, "--format", "json"]
+        argv += ["--output", str(out), "--no-progress", "--host-interval", "0"]
+        argv += ["--cache-dir", str(tmp_path / "c"), "--remap", web.remap_rule()]
+        env = dict(os.environ, SSL_CERT_FILE=str(pki.ca_file))
+        r = subprocess.run(argv, env=env, capture_output=True, timeout=120)
+    assert r.returncode == 1, r.stderr.decode()[-2000:]
+    data = json.loads(out.read_text())
+    statuses = sorted(x["status"] for x in data["links"])
     assert statuses == ["dead", "ok", "ok"]
+    codes = {f["code"] for f in data["findings"]}
+    assert {"dead-link", "version-mismatch"} <= codes, codes
 
 
 def test_a_pinned_connection_still_checks_the_certificate_for_the_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The connection goes to the address the guard checked, and TLS still names the
-    host: a certificate for ``rebind.example`` is accepted, one for another name is not.
-    On httpcore, the engine of https; aiohttp makes its TLS context when it is imported
-    (before this test can trust its CA), and its pinned connections are tested over
-    http in ``tests/test_fetch.py``."""
+    host: a certificate for ``rebind.example`` is accepted, one for another name is not
+    (pinned connections over http: ``tests/test_fetch.py``)."""
     from patchcrawl.fetch import safety
     from tests.fetchutil import fetch
 
@@ -178,7 +150,6 @@ def test_a_pinned_connection_still_checks_the_certificate_for_the_name(
     real = safety.is_internal
     monkeypatch.setattr(safety, "lookup", lookup)
     monkeypatch.setattr(safety, "is_internal", lambda a: str(a) != "127.0.0.1" and real(a))
-    monkeypatch.setenv("PATCHCRAWL_HTTP_ENGINE", "httpcore")
     results = {}
     for name in ("rebind.example", "other.example"):
         pki = Pki(tmp_path, name)
@@ -195,9 +166,9 @@ def test_a_pinned_connection_still_checks_the_certificate_for_the_name(
 
 
 @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
-def test_a_run_imports_the_http_library_of_its_schemes_only(tmp_path: Path, tls: bool) -> None:
-    """aiohttp (for ``http``) and httpcore (for ``https``) are imported on the first
-    request of their scheme: a run of one scheme never pays for the other's import."""
+def test_a_run_of_either_scheme_takes_the_one_http_stack(tmp_path: Path, tls: bool) -> None:
+    """httpcore (and h2) for ``http`` and ``https`` alike; aiohttp, the ``http``
+    transport until issue #17, is never imported."""
     world, path = _document(tmp_path)
     pki = Pki(tmp_path, "127.0.0.1")
     code = (
@@ -214,12 +185,11 @@ def test_a_run_imports_the_http_library_of_its_schemes_only(tmp_path: Path, tls:
         argv += ["--output", str(tmp_path / "r.json"), "--cache-dir", str(tmp_path / "c")]
         argv += ["--host-interval", "0", "--remap", web.remap_rule()]
         env = dict(os.environ, SSL_CERT_FILE=str(pki.ca_file))
-        env.pop("PATCHCRAWL_HTTP_ENGINE", None)
         r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
         assert len(web.log) >= 3
     assert r.stdout.split("\n")[:2] == [
         "exit 1",
-        "False True True" if tls else "True False False",
+        "False True True",
     ], r.stderr[-2000:]
     data = json.loads((tmp_path / "r.json").read_text())
     assert sorted(x["status"] for x in data["links"]) == ["dead", "ok", "ok"]

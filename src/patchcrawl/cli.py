@@ -18,7 +18,6 @@ from patchcrawl.settings import (
     RemapRule,
     Settings,
     UsageError,
-    check_http_engine,
     parse_duration,
 )
 
@@ -127,7 +126,6 @@ def _shared_options(formats: Sequence[str], format_help: str) -> Callable[[F], F
 def _run_settings(**opts: Any) -> Settings:
     """:func:`_settings` of a run that will send requests (verify, enrich): the
     environment is checked too."""
-    check_http_engine(os.environ.get("PATCHCRAWL_HTTP_ENGINE"))
     if not opts.get("kernel_git") and os.environ.get("PATCHCRAWL_KERNEL_GIT"):
         opts["kernel_git"] = os.environ["PATCHCRAWL_KERNEL_GIT"]
     settings = _settings(**opts)
@@ -470,7 +468,6 @@ def demo(directory: str | None, no_progress: bool) -> None:
     a planted defect did not give its finding."""
     from patchcrawl.demo import main as demo_main
 
-    check_http_engine(os.environ.get("PATCHCRAWL_HTTP_ENGINE"))
     sys.exit(demo_main(directory, progress=not no_progress))
 
 

@@ -17,24 +17,6 @@ class UsageError(Exception):
     """A usage, configuration or input error: exit code 2, one clear sentence, no traceback."""
 
 
-#: the values of ``PATCHCRAWL_HTTP_ENGINE`` (``fetch.engine.ENGINES``; checked here, before
-#: a run, without importing the HTTP stack)
-HTTP_ENGINES = ("auto", "aiohttp", "httpcore")
-
-
-def check_http_engine(value: str | None) -> None:
-    """A ``PATCHCRAWL_HTTP_ENGINE`` patchcrawl does not know is a usage error, not a
-    silent fallback."""
-    if value is None:
-        return
-    name = value.strip().lower() or "auto"
-    if name not in HTTP_ENGINES:
-        raise UsageError(
-            f"PATCHCRAWL_HTTP_ENGINE={value!r} is not an HTTP engine patchcrawl knows "
-            f"(use one of: {', '.join(HTTP_ENGINES)}, or leave it unset)"
-        )
-
-
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNIT = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 

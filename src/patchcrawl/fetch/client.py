@@ -1,10 +1,11 @@
 """``Fetcher``: polite, cached, remapped GETs through one httpx transport stack.
 
 Requests are ``httpx.Request`` objects handed to the transport (remap, then the
-engine of :mod:`patchcrawl.fetch.engine`), not sent through ``httpx.AsyncClient``:
+transport of :mod:`patchcrawl.fetch.engine`), not sent through ``httpx.AsyncClient``:
 the fetcher follows redirects, times requests and sets its headers itself, and the
 client's cookie jar, header merging and redirect loop cost about a fifth of a
-millisecond of CPU per request for nothing it uses (``bench/bench_http_engines.py``).
+millisecond of CPU per request for nothing it uses (measured with
+``bench/bench_http_engines.py``, removed with the aiohttp transport in issue #17).
 
 One logical ``get`` = cache look-up, then (when needed) a chain of requests
 with redirects followed by hand, each request retried on transient trouble and
@@ -679,8 +680,8 @@ class Fetcher:
         return detail
 
     def _traced(self, host: str) -> dict[str, Any]:
-        """Request extensions: the timeouts, and a trace hook (httpcore's, which the
-        aiohttp transport imitates) telling politeness when the headers are sent."""
+        """Request extensions: the timeouts, and a trace hook (httpcore's) telling
+        politeness when the headers are sent."""
         pol = self._pol
         if pol is None:
             return self._extensions

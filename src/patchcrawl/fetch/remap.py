@@ -23,7 +23,7 @@ Guard = Callable[[httpx.URL], Awaitable[None]]
 
 class RemapTransport:
     """Rewrite each request's URL with ``rules``; run ``guard`` on the ones left alone;
-    hand the request to the ``inner`` transport (the engine)."""
+    hand the request to the ``inner`` transport (:mod:`patchcrawl.fetch.engine`)."""
 
     def __init__(
         self,

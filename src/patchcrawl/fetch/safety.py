@@ -7,7 +7,7 @@ resolved with the event loop's ``getaddrinfo`` (cached per host) and refused
 when any address they resolve to is internal.  The check happens just before
 sending, for every hop, so a redirect to an internal address is refused too.
 The connection then goes to the addresses that were checked (:meth:`AddressGuard.pinned`,
-which both engines consult instead of resolving the name again), so a name that
+which the transport consults instead of resolving the name again), so a name that
 answers with a public address for the check and an internal one for the connection
 (DNS rebinding) gets nowhere.  Hosts the guard never checked (IP literals, the
 targets of ``--remap``, which the user chose) connect as usual.
