@@ -76,10 +76,12 @@ def patchcrawl_tool(
     interval: float,
     env: dict[str, str],
     prelude: str = "",
+    extra: Sequence[str] = (),
 ) -> Tool:
     def run(work: Path) -> sw.ChildRun:
         out = work / "p.json"
         argv = sw.patchcrawl_argv(rules, docs, work / "cache", out, conc, MAX_CONCURRENCY, interval)
+        argv += extra
         python = str(sw.VENV_BIN / "python")
         r = sw.run_child([python, "-c", LAUNCH.format(prelude=prelude), *argv[1:]], env=env)
         sw.check_patchcrawl(r, out, n)
@@ -154,8 +156,9 @@ def tls_part(a: argparse.Namespace, tmp: Path) -> None:
         env = {"SSL_CERT_FILE": str(ca_file)}
         tools = [
             patchcrawl_tool(
-                "patchcrawl", web.rules(), docs, a.links, conc=conc, interval=interval, env=env
+                label, web.rules(), docs, a.links, conc=conc, interval=interval, env=env, extra=x
             )
+            for label, x in (("patchcrawl", ()), ("patchcrawl --no-batch", ("--no-batch",)))
         ]
         res = alternate(tools, a.runs, web, tmp / "tls")
     print(
@@ -175,15 +178,26 @@ def stall_part(a: argparse.Namespace, tmp: Path) -> None:
     with sw.WebSet(handler, links.hosts, latency, kind=HttpServerWeb) as web:
         rules = web.rules()
 
-        def patchcrawl(label: str, prelude: str = "") -> Tool:
+        def patchcrawl(label: str, prelude: str = "", *extra: str) -> Tool:
             return patchcrawl_tool(
-                label, rules, docs_dir, a.links, conc=conc, interval=0.0, env={}, prelude=prelude
+                label,
+                rules,
+                docs_dir,
+                a.links,
+                conc=conc,
+                interval=0.0,
+                env={},
+                prelude=prelude,
+                extra=extra,
             )
 
+        # request for request as a link checker (--no-batch), and as shipped (lore's
+        # links looked up in batches)
         tools = [
             lychee_tool(rules, docs, a.links, conc),
+            patchcrawl("patchcrawl --no-batch", "", "--no-batch"),
+            patchcrawl("patchcrawl --no-batch, no QUICKACK", NO_QUICKACK, "--no-batch"),
             patchcrawl("patchcrawl"),
-            patchcrawl("patchcrawl, no QUICKACK", NO_QUICKACK),
         ]
         res = alternate(tools, a.runs, web, tmp / "stall")
     print(
