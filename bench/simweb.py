@@ -236,13 +236,15 @@ def _series(w: BenchWorld, rng: random.Random, i: int, *, patchwork: bool, legac
 
 
 def _row(s: Series, url: str, label: str) -> Row:
+    """A feature-table row for the series' cover letter or (no cover) its single patch."""
+    count = f",0/{s.total}" if s.cover is not None else ""
     return Row(
         url=url,
         date=f"{s.date:%Y/%m/%d}",
         author=s.author_name,
         title=s.title,
         status=f"v{s.version} ☐",
-        label=f"{label} v{s.version},0/{s.total}",
+        label=f"{label} v{s.version}{count}",
     )
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 import email.utils
 import re
 import zlib
+from collections.abc import Iterable
 from email.header import Header, decode_header, make_header
 from urllib.parse import parse_qs, unquote
 
@@ -337,8 +338,15 @@ def search(world: World, list_name: str, q: str) -> list[Message]:
         else:
             groups[-1].append(term)
     groups = [g for g in groups if g]
+    if groups and all(len(g) == 1 and g[0][0] == "m" for g in groups):
+        # only message-ids (a batch lookup): answer from the index, as Xapian does,
+        # rather than reading every message of a 250,000-mail benchmark world
+        found = (world.messages.get(g[0][1].strip("<>")) for g in groups)
+        pool: Iterable[Message] = {m.msgid: m for m in found if m is not None}.values()
+    else:
+        pool = world.messages.values()
     hits = []
-    for m in world.messages.values():
+    for m in pool:
         if list_name != "all" and list_name not in m.lists:
             continue
         if any(_matches(m, g) for g in groups):
