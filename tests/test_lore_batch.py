@@ -106,6 +106,20 @@ def _world() -> tuple[World, list[str]]:
             links.append(f"{LORE}/{s.list}/{s.cover.msgid}/")
         if i % 10 == 0:  # a patch of the series: its cover letter says more
             links.append(f"{LORE}/all/{s.patches[1].msgid}/")
+    for i in range(6):  # the frozen LKML patchwork's ids: a redirect to the message
+        s = w.add_series(
+            title=f"sched: legacy {i}",
+            author=f"Legacy Author{i}",
+            total=1 + i % 3,
+            date=day - dt.timedelta(days=400 + i),
+            legacy_patchwork_ids=True,
+        )
+        first = s.cover if s.cover is not None else s.patches[0]
+        kind = "cover" if s.cover is not None else "patch"
+        links.append(f"{LORE}/patchwork/{kind}/{s.legacy_ids[first.msgid]}/")
+        if i == 1:  # a patch of a series: read in full, its hop not asked twice
+            links.append(f"{LORE}/patchwork/patch/{s.legacy_ids[s.patches[1].msgid]}/")
+    links.append(f"{LORE}/patchwork/cover/999999/")  # an id lore never had
     single = w.add_series(title="net: one patch", author="Solo Sender", version=2, total=1)
     links.append(f"{LORE}/netdev/{single.patches[0].msgid}/")  # not on netdev: elsewhere
     links.append(f"{LORE}/lkml/{single.patches[0].msgid}/")
@@ -188,7 +202,7 @@ def test_a_settled_cover_is_not_fetched_and_the_rest_is(tmp_path: Path) -> None:
     world, links = _world()
     _result, web = _run(tmp_path, links, world, batch=True)
     searches = _searches(web)
-    assert 2 <= len(searches) <= 6, searches
+    assert 2 <= len(searches) <= 10, searches
     pages = {urlsplit(r.url).path for r in web.requests_for_host("lore.kernel.org")}
     cover0 = urlsplit(links[0]).path
     assert cover0 not in pages  # found by the search: no page
@@ -203,6 +217,32 @@ def test_a_settled_cover_is_not_fetched_and_the_rest_is(tmp_path: Path) -> None:
     # decoded) and a mail sent on someone's behalf (the body's From: is in the feed)
     for url in (links[-4], links[-2]):
         assert urlsplit(url).path not in pages, url
+
+
+def test_a_legacy_link_costs_its_redirect_and_no_page(tmp_path: Path) -> None:
+    """``lore.kernel.org/patchwork/cover/N`` is asked once, its redirect not followed:
+    the message-id in its ``Location`` joins a search; the link is ``moved`` to the
+    message's lore address as when it is followed. A patch of a series is read in full
+    without asking its first hop twice; an id lore never had is dead."""
+    world, links = _world()
+    result, web = _run(tmp_path, links, world, batch=True)
+    legacy = [u for u in links if "/patchwork/" in u]
+    assert len(legacy) == 8
+    asked = [urlsplit(r.url).path for r in web.requests_for_host("lore.kernel.org")]
+    for url in legacy:
+        assert asked.count(urlsplit(url).path) == 1, url
+    settled = 0
+    for url in legacy[:-1]:
+        res = result["res"][url]
+        assert res.status == "moved", url
+        assert res.metadata is not None and res.metadata.msgid
+        assert res.canonical_url == f"{LORE}/all/{res.metadata.msgid}/"
+        page = f"/all/{res.metadata.msgid}/"
+        if "found by lore's search" in (res.detail or ""):
+            settled += 1
+            assert f"/r/{res.metadata.msgid}" not in asked and page not in asked, url
+    assert settled >= 5  # the covers and single patches: no page read
+    assert result["res"][legacy[-1]].status == "dead"
 
 
 def test_search_pages_on_with_o(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -206,6 +206,13 @@ class _Search(NamedTuple):
     refs: tuple[Ref, ...]
 
 
+class _Legacy(NamedTuple):
+    """A legacy patchwork link (``lore.kernel.org/patchwork/cover/N``), to be asked
+    where it redirects before its message joins a search."""
+
+    ref: Ref
+
+
 class _Host:
     """One host's share of the crawl: the refs waiting for it, and its workers.
 
@@ -221,7 +228,7 @@ class _Host:
 
     def __init__(self, name: str, limit: int) -> None:
         self.name = name
-        self.jobs: deque[Ref | _Search] = deque()
+        self.jobs: deque[Ref | _Search | _Legacy] = deque()
         self.limit = limit
         self.workers = 0
 
@@ -254,6 +261,8 @@ class _Crawl:
         # lore message links waiting to be looked up together, per inbox searched
         self.batching = settings.batch and not settings.offline
         self.batches: dict[str, list[Ref]] = {}
+        # legacy links whose redirect named their message: fetch URL -> (link, target)
+        self.unmasked: dict[str, tuple[Ref, str]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.stack = contextlib.AsyncExitStack()
         self.fetcher: Any = None
@@ -298,14 +307,20 @@ class _Crawl:
         """Put ``ref`` in its host's queue, or with ``batch`` a lore message link in its
         inbox's next search (queued once it is full, or when lore has nothing else)."""
         if batch and self.batching and (inbox := self._inbox_of(ref)) is not None:
-            waiting = self.batches.setdefault(inbox, [])
-            waiting.append(ref)
-            if len(waiting) >= self.settings.batch_size:
-                self._flush(inbox)
-            return
-        self._push(ref.host or "", ref)
+            self._wait(inbox, ref)
+        elif batch and self.batching and ref.kind == "lore-patchwork-legacy":
+            self._push(LORE_HOST, _Legacy(ref))
+        else:
+            self._push(ref.host or "", ref)
 
-    def _push(self, name: str, job: Ref | _Search) -> None:
+    def _wait(self, inbox: str, ref: Ref) -> None:
+        """``ref`` joins the next search of ``inbox``, which is queued once it is full."""
+        waiting = self.batches.setdefault(inbox, [])
+        waiting.append(ref)
+        if len(waiting) >= self.settings.batch_size:
+            self._flush(inbox)
+
+    def _push(self, name: str, job: Ref | _Search | _Legacy) -> None:
         """Queue ``job`` for host ``name``, with a new worker when the host may have one."""
         host = self.hosts.get(name)
         if host is None:
@@ -340,15 +355,33 @@ class _Crawl:
                 job = host.jobs.popleft()
                 if isinstance(job, _Search):
                     await self._search(job)
+                elif isinstance(job, _Legacy):
+                    await self._legacy(job.ref)
                 else:
                     self._record(job, await self.resolver.resolve(job))
         finally:
             host.workers -= 1
 
+    async def _legacy(self, ref: Ref) -> None:
+        """Ask where legacy link ``ref`` redirects (one request, the hop not followed):
+        its message joins a search of ``all``; when the answer names none, the link is
+        fetched as any other (the hop is not asked again)."""
+        from patchcrawl.sources.lore_search import legacy_target
+
+        assert ref.fetch_url is not None
+        hop = await self.fetcher.hop(ref.fetch_url)
+        found = legacy_target(ref, hop)
+        if found is None:
+            self._queue(ref, batch=False)
+            return
+        msgid, target = found
+        self.unmasked[ref.fetch_url] = (ref, target)
+        self._wait("all", dataclasses.replace(ref, msgid=msgid))
+
     async def _search(self, job: _Search) -> None:
         """One lore search for ``job``'s links: the ones its feed settles are resolved,
         the others go to lore's queue to be fetched one by one."""
-        from patchcrawl.sources.lore_search import PAGE, parse_atom, search_url, settle
+        from patchcrawl.sources.lore_search import PAGE, moved, parse_atom, search_url, settle
 
         ids = list(dict.fromkeys(ref.msgid or "" for ref in job.refs))
         found: dict[str, Candidate] = {}
@@ -368,11 +401,14 @@ class _Crawl:
         for ref in job.refs:
             entry = found.get(ref.msgid or "")
             res = settle(ref, entry, from_cache=cached) if entry is not None else None
+            legacy = self.unmasked.pop(ref.fetch_url or "", None)
             if res is None:
-                self._queue(ref, batch=False)
+                self._queue(legacy[0] if legacy else ref, batch=False)
                 continue
             if res.metadata is not None and ref.msgid:
                 self.resolver.known(ref.msgid, res.metadata)
+            if legacy is not None and ref.msgid:
+                res = moved(res, ref.msgid, legacy[1], self.settings.canonical_style)
             self._record(ref, res)
 
     def _record(self, ref: Ref, res: Resolution) -> None:

@@ -274,6 +274,34 @@ class Fetcher:
             resp = dataclasses.replace(resp, url=url)
         return resp
 
+    async def hop(self, url: str) -> Response:
+        """One request for ``url``, its redirect not followed: where a link leads.
+
+        lore's legacy patchwork ids answer with the message-id in their ``Location``,
+        which is all a batch lookup needs (:mod:`patchcrawl.sources.lore_search`). The
+        answer is not read from the cache (a redirect is not the page a :meth:`get` of
+        ``url`` wants), but a redirect is remembered for the run (following the chain
+        afterwards sends no second request for this hop) and any other answer is
+        cached as :meth:`get` would cache it (a 404 is not asked again).
+        """
+        if self.settings.offline or self.network_down:
+            return self._error(url, "offline-miss", "no redirect looked up offline")
+        out, attempts = await self._send_shared(url, {})
+        if out.error is not None:
+            return self._error(url, out.error, out.detail, attempts=attempts, status=out.status)
+        resp = Response(
+            url=url,
+            final_url=url,
+            status=out.status,
+            headers=out.headers,
+            body=out.body,
+            fetched_at=time.time(),
+            attempts=attempts,
+        )
+        if out.status not in REDIRECT_STATUSES and self.cache is not None and cacheable(resp):
+            self.cache.put(resp, None)
+        return resp
+
     def waiting(self) -> dict[str, int]:
         return self._pol.waiting() if self._pol is not None else {}
 

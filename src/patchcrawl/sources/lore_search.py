@@ -12,6 +12,12 @@ its page, when the entry settles everything the page would: the entry is not a r
 series (the cover letter says more), and its subject and sender read cleanly (an
 encoded word left in them needs the raw mail). Anything else is fetched as a link
 checker would (:meth:`patchcrawl.sources.resolver.Resolver.resolve`).
+
+A legacy patchwork link (``lore.kernel.org/patchwork/cover/N``, the LKML patchwork
+frozen in 2021) names no message: it costs one request, whose redirect is not
+followed (:meth:`patchcrawl.fetch.Fetcher.hop`), and the message-id in its
+``Location`` joins a search of ``all`` like any other; settled, the link is ``moved``
+to the message's lore address (:func:`moved`), as following it would say.
 """
 
 from __future__ import annotations
@@ -21,9 +27,9 @@ import datetime as _dt
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import quote_plus, unquote
+from urllib.parse import quote_plus, unquote, urljoin
 
-from patchcrawl.models import Ref, Resolution
+from patchcrawl.models import Ref, Resolution, Response
 from patchcrawl.sources import lore
 from patchcrawl.sources._common import inbody_from, split_url, subject_info
 
@@ -39,6 +45,7 @@ MAX_URL = 4000
 # a message-id the query parser takes as one ``m:`` term: no spaces, quotes or brackets
 _UNSAFE = frozenset(' \t"()')
 _VIEWS = frozenset({"", "T/", "t/", "raw", "T", "t"})
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +147,7 @@ def inbox_of(ref: Ref) -> str | None:
     loc = lore.locate(ref.fetch_url)
     if loc is None or loc.rest not in _VIEWS or loc.msgid != ref.msgid:
         return None
-    if any(c in _UNSAFE or ord(c) < 33 for c in loc.msgid):
-        return None
-    return loc.list_name
+    return loc.list_name if searchable(loc.msgid) else None
 
 
 def search_url(inbox: str, msgids: Sequence[str], offset: int = 0) -> str:
@@ -195,4 +200,39 @@ def settle(ref: Ref, cand: Candidate, *, from_cache: bool = False) -> Resolution
         from_cache=from_cache,
         metadata=meta,
         detail=f"found by lore's search of {cand.list_name or 'all'} (no page fetched)",
+    )
+
+
+def searchable(msgid: str) -> bool:
+    """A message-id the query parser takes as one ``m:`` term."""
+    return bool(msgid) and not any(c in _UNSAFE or ord(c) < 33 for c in msgid)
+
+
+def legacy_target(ref: Ref, hop: Response) -> tuple[str, str] | None:
+    """Where a legacy patchwork link (``lore.kernel.org/patchwork/cover/N``) redirects,
+    read from the ``Location`` of its first answer: (message-id, target URL); None when
+    that answer is no redirect to a lore message a search can look up (the link is
+    then fetched as any other)."""
+    location = hop.header("location")
+    if ref.kind != "lore-patchwork-legacy" or hop.error or hop.status not in REDIRECTS:
+        return None
+    if not location:
+        return None
+    target = urljoin(hop.url, location.strip())
+    loc = lore.locate(target)
+    if loc is None or loc.rest or not searchable(loc.msgid):
+        return None
+    return loc.msgid, target
+
+
+def moved(res: Resolution, msgid: str, target: str, style: str) -> Resolution:
+    """``res`` (the message a legacy link redirects to, settled by the search) as the
+    legacy link's own resolution: moved to the message's lore address, as following
+    the link would say."""
+    return dataclasses.replace(
+        res,
+        status="moved",
+        redirects=(target,),
+        canonical_url=lore.canonical_url(msgid, style, "all"),
+        detail=f"permanent redirect to {target}; {res.detail}",
     )
