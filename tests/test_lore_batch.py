@@ -1,4 +1,4 @@
-"""Lore batch lookups (sources/lore_search.py, pipeline._Crawl._search).
+"""Lore batch lookups (sources/lore_search.py, crawl.Crawl._search).
 
 The test web answers ``/<inbox>/?q=m:a OR m:b&x=A`` as public-inbox does (OR of
 ``m:`` terms, 200 entries a page, ``o=`` for the next). The property that matters:

@@ -1,4 +1,4 @@
-"""Per-host scheduling: each host has its own queue and workers (pipeline._Host).
+"""Per-host scheduling: each host has its own queue and workers (crawl.HostQueue).
 
 A ref waiting for a busy host must never hold a worker another host could use. The
 test web holds the answer to the first request for one host until the server has

@@ -22,7 +22,7 @@ from typing import cast
 
 import pytest
 
-from patchcrawl import pipeline, tables
+from patchcrawl import crawl, pipeline, tables
 from patchcrawl.fetch.politeness import Politeness
 from patchcrawl.models import Document, Report
 from patchcrawl.settings import Settings, UsageError
@@ -207,7 +207,7 @@ def test_a_run_stopped_by_an_error_keeps_the_resolutions_it_made(
         settings = _paged(web, cache_dir=tmp_path / "c", max_concurrency=1)
         with pytest.raises(RuntimeError, match="scanner bug"):
             pipeline.check_paths(paths, settings)
-    prefix = pipeline._resolution_prefix(settings)
+    prefix = crawl.resolution_prefix(settings)
     first = pipeline.scan_documents(paths[:1])[0]
     keys = [prefix + link.url for link in first.links]
     with ResponseCache(tmp_path / "c") as cache:

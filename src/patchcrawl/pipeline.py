@@ -8,42 +8,34 @@ and decides the outcome of a run (exit codes of CONTRACT.md).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import datetime as _dt
-import functools
 import time
-from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Coroutine, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from patchcrawl import __version__, code_fingerprint
+from patchcrawl import __version__
+from patchcrawl.crawl import Crawl, Links
 from patchcrawl.models import (
     SEVERITIES,
     Document,
     Finding,
     Link,
     LinkResult,
-    LinkStatus,
     Ref,
     Report,
     Resolution,
-    Response,
     Row,
     Summary,
 )
-from patchcrawl.progress import ProgressLike
-from patchcrawl.refs import classify
 from patchcrawl.settings import Settings
 
 if TYPE_CHECKING:
-    from patchcrawl.sources.lore_search import Candidate
+    from patchcrawl.fetch.cache import ResponseCache
 
 T = TypeVar("T")
-#: the host of lore's searches (``patchcrawl.sources.lore.LORE_HOST``, not imported:
-#: a run the cache answers imports no parser)
-LORE_HOST = "lore.kernel.org"
 
 #: A run where more than this share of the checked unique URLs ended ``unreachable``
 #: could not be done (exit 3), even when the network as a whole was not down.
@@ -97,391 +89,9 @@ def _all_links(documents: Sequence[Document]) -> list[Link]:
     return [link for doc in documents for link in doc.links]
 
 
-def _static_resolution(ref: Ref, settings: Settings, network: bool) -> Resolution | None:
-    """A resolution decided without the network: malformed, excluded, not http(s).
-
-    With no network at all (``scan``) a usable link is ``not-checked``, never
-    ``skipped`` (CONTRACT.md's scan section)."""
-    if ref.kind == "malformed":
-        return Resolution(url=ref.url, status="malformed", detail=ref.problem)
-    unchecked: LinkStatus = "skipped" if network else "not-checked"
-    if ref.fetch_url is None:
-        return Resolution(url=ref.url, status=unchecked, detail="not an http(s) URL")
-    for pattern in settings.exclude:
-        if pattern.search(ref.url):
-            return Resolution(url=ref.url, status=unchecked, detail="excluded by configuration")
-    return None
-
-
-def _resolution_prefix(settings: Settings) -> str:
-    """What a resolution's cache key starts with, the fetch URL following: the
-    fingerprint of patchcrawl's code (parsers change, released or not) and the
-    settings that shape a resolution (accepted statuses, canonical style, remap rules)."""
-    accept = ",".join(sorted(str(a) for a in settings.accept))
-    # answers read through --remap are another web's: their resolutions too
-    remap = "\1".join(f"{r.pattern.pattern} {r.replacement}" for r in settings.remap)
-    # and --no-batch: a run that asks for every page fetched never takes a search's answers
-    batch = "batch" if settings.batch else "pages"
-    return f"{code_fingerprint()}\0{settings.canonical_style}\0{accept}\0{remap}\0{batch}\0"
-
-
-# statuses worth remembering: what a later run would find again; never the ones a
-# retry could change (timeouts and 5xx) or that say nothing (offline misses)
-_KEEP = frozenset({"ok", "moved", "dead", "blocked", "paywalled"})
-
-
-class _Links:
-    """Every link seen so far: its ref, its static resolution, the unique fetchable refs."""
-
-    def __init__(self, settings: Settings, network: bool) -> None:
-        self.settings = settings
-        self.network = network
-        self.refs: dict[str, Ref] = {}  # link.url -> Ref
-        self.static: dict[str, Resolution] = {}  # link.url -> resolution without network
-        self.unique: dict[str, Ref] = {}  # fetch_url -> the first ref that needs it
-
-    def add(self, links: Sequence[Link], known: Sequence[Ref] | None = None) -> list[Ref]:
-        """Take in ``links`` (classified already when ``known``, a ref per link); return
-        the refs of fetch URLs not seen before."""
-        new: list[Ref] = []
-        refs, unique = self.refs, self.unique
-        for j, link in enumerate(links):
-            url = link.url
-            if url in refs:
-                continue
-            ref = refs[url] = classify(url) if known is None else known[j]
-            res = _static_resolution(ref, self.settings, self.network)
-            if res is not None:
-                self.static[url] = res
-            elif ref.fetch_url is not None and ref.fetch_url not in unique:
-                unique[ref.fetch_url] = ref
-                new.append(ref)
-        return new
-
-    def waits(
-        self, links: Sequence[Link], resolved: Mapping[str, object], weight: Counter[str]
-    ) -> tuple[set[str], int]:
-        """(the fetch URLs ``links`` (already added) wait for that are not ``resolved``
-        yet, how many of ``links`` are done already); each waiting link adds 1 to the
-        ``weight`` of its fetch URL (the progress bar counts links)."""
-        out: set[str] = set()
-        done = 0
-        static, refs = self.static, self.refs
-        for link in links:
-            if link.url in static:
-                done += 1
-                continue
-            fetch_url = refs[link.url].fetch_url
-            if fetch_url is None or fetch_url in resolved:
-                done += 1
-            else:
-                out.add(fetch_url)
-                weight[fetch_url] += 1
-        return out, done
-
-    def resolution(self, url: str, by_fetch: Mapping[str, Resolution]) -> Resolution:
-        """The resolution of the link ``url``, as written in the document."""
-        static = self.static.get(url)
-        if static is not None:
-            return static
-        fetch_url = self.refs[url].fetch_url
-        assert fetch_url is not None
-        res = by_fetch.get(fetch_url)
-        if res is None:
-            return Resolution(url=url, status="not-checked")
-        if res.url != url:
-            # the same normalised URL written another way: report it as written
-            return dataclasses.replace(res, url=url)
-        return res
-
-    def resolutions(self, by_fetch: Mapping[str, Resolution]) -> dict[str, Resolution]:
-        """link.url -> its resolution, for every link seen."""
-        return {url: self.resolution(url, by_fetch) for url in self.refs}
-
-
-class _Search(NamedTuple):
-    """One lore search for the message links of ``refs`` (:mod:`patchcrawl.sources.lore_search`)."""
-
-    inbox: str
-    refs: tuple[Ref, ...]
-
-
-class _Legacy(NamedTuple):
-    """A legacy patchwork link (``lore.kernel.org/patchwork/cover/N``), to be asked
-    where it redirects before its message joins a search."""
-
-    ref: Ref
-
-
-class _Host:
-    """One host's share of the crawl: the refs waiting for it, and its workers.
-
-    Each host has its own queue and its own workers (at most ``limit``, made when its
-    queue grows, gone when it is empty), so a ref waiting for a busy or paused host
-    never holds a worker another host could use: every host runs at its own bound
-    (:mod:`patchcrawl.fetch.politeness`), independently of the others. ``limit`` is
-    twice the host's parallel requests: a worker parsing a page or waiting for a
-    second page of its ref (the raw mail, the thread) leaves a slot another fills.
-    """
-
-    __slots__ = ("jobs", "limit", "name", "workers")
-
-    def __init__(self, name: str, limit: int) -> None:
-        self.name = name
-        self.jobs: deque[Ref | _Search | _Legacy] = deque()
-        self.limit = limit
-        self.workers = 0
-
-    def wants_worker(self) -> bool:
-        return self.workers < self.limit and self.workers < len(self.jobs)
-
-
-class _Crawl:
-    """Resolves the unique refs handed to :meth:`add` while more are being found.
-
-    A resolution cached by an earlier run answers when it is fresh (every page it
-    was read from was fetched within ``--max-age``; any age with ``--offline``): a
-    warm run neither reads nor parses pages, and opens no connection (the HTTP
-    stack is not even imported until the first ref the cache cannot answer).
-    The others wait in their host's queue (:class:`_Host`).
-    """
-
-    def __init__(self, settings: Settings, progress: ProgressLike) -> None:
-        from patchcrawl.fetch.cache import ResponseCache
-
-        self.settings = settings
-        self.progress = progress
-        self.cache = ResponseCache(settings.cache_dir) if settings.cache_dir else None
-        self.results: dict[str, Resolution] = {}  # fetch_url -> Resolution
-        self.hits = 0
-        self.now = time.time()
-        self.oldest = self.now  # fetch time of the oldest page read this run
-        self.prefix = _resolution_prefix(settings)
-        self.hosts: dict[str, _Host] = {}
-        # lore message links waiting to be looked up together, per inbox searched
-        self.batching = settings.batch and not settings.offline
-        self.batches: dict[str, list[Ref]] = {}
-        # legacy links whose redirect named their message: fetch URL -> (link, target)
-        self.unmasked: dict[str, tuple[Ref, str]] = {}
-        self.tasks: set[asyncio.Task[None]] = set()
-        self.stack = contextlib.AsyncExitStack()
-        self.fetcher: Any = None
-        self.resolver: Any = None
-        self._inbox_of: Callable[[Ref], str | None] = lambda ref: None
-        self.on_resolved: Callable[[str], None] = lambda fetch_url: None
-        self.pending = 0  # refs queued or being resolved
-        # fetch URL -> the links waiting for it: what the progress bar advances by
-        self.weight: Counter[str] = Counter()
-
-    def add(self, refs: Sequence[Ref]) -> None:
-        """Answer ``refs`` from the cache, or queue them for their hosts' workers."""
-        s, cache, progress = self.settings, self.cache, self.progress
-        misses: list[Ref] = []
-        keys: list[str] = []  # each ref's resolution key, made once
-        for ref in refs:
-            assert ref.fetch_url is not None
-            keys.append(self.prefix + ref.fetch_url)
-        stored = cache.get_resolutions(keys, from_cache=True) if cache is not None and refs else {}
-        for ref, key in zip(refs, keys, strict=True):
-            assert ref.fetch_url is not None
-            got = stored.get(key)
-            if got is not None and (s.offline or self.now - got[0] < s.max_age):
-                self.results[ref.fetch_url] = got[1]
-                self.hits += 1
-                progress.advance(self.weight.pop(ref.fetch_url, 0))
-                self.on_resolved(ref.fetch_url)
-            else:
-                misses.append(ref)
-        if not misses:
-            return
-        if self.fetcher is None:
-            self._start()
-        self.pending += len(misses)
-        for ref in misses:
-            self._queue(ref)
-        lore_host = self.hosts.get(LORE_HOST)
-        if self.batches and (lore_host is None or not lore_host.jobs):
-            self._flush()  # lore has nothing else to do: search for what is there
-
-    def _queue(self, ref: Ref, *, batch: bool = True) -> None:
-        """Put ``ref`` in its host's queue, or with ``batch`` a lore message link in its
-        inbox's next search (queued once it is full, or when lore has nothing else)."""
-        if batch and self.batching and (inbox := self._inbox_of(ref)) is not None:
-            self._wait(inbox, ref)
-        elif batch and self.batching and ref.kind == "lore-patchwork-legacy":
-            self._push(LORE_HOST, _Legacy(ref))
-        else:
-            self._push(ref.host or "", ref)
-
-    def _wait(self, inbox: str, ref: Ref) -> None:
-        """``ref`` joins the next search of ``inbox``, which is queued once it is full."""
-        waiting = self.batches.setdefault(inbox, [])
-        waiting.append(ref)
-        if len(waiting) >= self.settings.batch_size:
-            self._flush(inbox)
-
-    def _push(self, name: str, job: Ref | _Search | _Legacy) -> None:
-        """Queue ``job`` for host ``name``, with a new worker when the host may have one."""
-        host = self.hosts.get(name)
-        if host is None:
-            conc = self.settings.host_policy(name)[0]
-            host = self.hosts[name] = _Host(name, 2 * max(1, conc))
-        host.jobs.append(job)
-        if host.wants_worker():
-            host.workers += 1
-            task = asyncio.ensure_future(self._work(host))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
-
-    def _flush(self, inbox: str | None = None) -> None:
-        """Queue the searches for the links waiting in ``inbox`` (every inbox: None)."""
-        from patchcrawl.sources.lore_search import batches
-
-        for name in [inbox] if inbox is not None else list(self.batches):
-            by_id: dict[str, list[Ref]] = {}  # /all/<id>/ and /r/<id> search as one
-            for ref in self.batches.pop(name, ()):
-                by_id.setdefault(ref.msgid or "", []).append(ref)
-            for ids in batches(name, list(by_id), self.settings.batch_size):
-                self._push(LORE_HOST, _Search(name, tuple(r for m in ids for r in by_id[m])))
-
-    async def _work(self, host: _Host) -> None:
-        """Resolve ``host``'s refs until its queue is empty."""
-        try:
-            while True:
-                if not host.jobs and host.name == LORE_HOST and self.batches:
-                    self._flush()  # about to idle: search for what waits
-                if not host.jobs:
-                    break
-                job = host.jobs.popleft()
-                if isinstance(job, _Search):
-                    await self._search(job)
-                elif isinstance(job, _Legacy):
-                    await self._legacy(job.ref)
-                else:
-                    self._record(job, await self.resolver.resolve(job))
-        finally:
-            host.workers -= 1
-
-    async def _legacy(self, ref: Ref) -> None:
-        """Ask where legacy link ``ref`` redirects (one request, the hop not followed):
-        its message joins a search of ``all``; when the answer names none, the link is
-        fetched as any other (the hop is not asked again)."""
-        from patchcrawl.sources.lore_search import legacy_target
-
-        assert ref.fetch_url is not None
-        hop = await self.fetcher.hop(ref.fetch_url)
-        found = legacy_target(ref, hop)
-        if found is None:
-            self._queue(ref, batch=False)
-            return
-        msgid, target = found
-        self.unmasked[ref.fetch_url] = (ref, target)
-        self._wait("all", dataclasses.replace(ref, msgid=msgid))
-
-    async def _search(self, job: _Search) -> None:
-        """One lore search for ``job``'s links: the ones its feed settles are resolved,
-        the others go to lore's queue to be fetched one by one."""
-        from patchcrawl.sources.lore_search import PAGE, moved, parse_atom, search_url, settle
-
-        ids = list(dict.fromkeys(ref.msgid or "" for ref in job.refs))
-        found: dict[str, Candidate] = {}
-        cached = True
-        offset = 0
-        while True:  # page on while a page comes back full
-            resp = await self.resolver.fetch(search_url(job.inbox, ids, offset))
-            if resp.error is not None or resp.status not in (200, 404):
-                break
-            entries = parse_atom(resp.body)
-            cached = cached and resp.from_cache
-            for cand in entries:
-                found.setdefault(cand.msgid, cand)
-            if len(entries) < PAGE:
-                break
-            offset += PAGE
-        for ref in job.refs:
-            entry = found.get(ref.msgid or "")
-            res = settle(ref, entry, from_cache=cached) if entry is not None else None
-            legacy = self.unmasked.pop(ref.fetch_url or "", None)
-            if res is None:
-                self._queue(legacy[0] if legacy else ref, batch=False)
-                continue
-            if res.metadata is not None and ref.msgid:
-                self.resolver.known(ref.msgid, res.metadata)
-            if legacy is not None and ref.msgid:
-                res = moved(res, ref.msgid, legacy[1], self.settings.canonical_style)
-            self._record(ref, res)
-
-    def _record(self, ref: Ref, res: Resolution) -> None:
-        """``ref`` is resolved: keep it (in the cache too) and tell who waits for it."""
-        assert ref.fetch_url is not None
-        self.results[ref.fetch_url] = res
-        fetcher = self.fetcher
-        if self.cache is not None and res.status in _KEEP and not fetcher.network_down:
-            # dated by the oldest page read so far, which includes every page it was
-            # read from: never fresher than its pages
-            self.cache.queue_resolution(self.prefix + ref.fetch_url, res, self.oldest)
-        self.pending -= 1
-        self.progress.advance(self.weight.pop(ref.fetch_url, 0))
-        self.progress.update(fetcher.stats, self.hits)
-        self.on_resolved(ref.fetch_url)
-
-    def _start(self) -> None:
-        from patchcrawl.fetch import Fetcher
-        from patchcrawl.sources import Resolver
-
-        fetcher = Fetcher(self.settings, cache=self.cache)
-        fetcher.enter()  # nothing to await: the HTTP client is made on the first request
-        self.stack.push_async_callback(fetcher.aclose)
-        self.fetcher = fetcher
-
-        async def get(url: str) -> Response:
-            resp = await fetcher.get(url)
-            if resp.fetched_at:
-                self.oldest = min(self.oldest, resp.fetched_at)
-            return resp
-
-        self.resolver = Resolver(get, self.settings)
-        from patchcrawl.sources.lore_search import inbox_of
-
-        self._inbox_of = inbox_of
-
-    async def finish(self) -> tuple[dict[str, Resolution], int, int, bool]:
-        """Wait for the workers; (fetch_url -> Resolution, requests, from_cache, network_down)."""
-        if self.fetcher is None:
-            return self.results, 0, self.hits, False
-        self._flush()
-        while self.tasks:  # a worker may queue more work (and make workers) as it ends
-            await asyncio.gather(*self.tasks)
-        stats = self.fetcher.stats
-        down = bool(self.fetcher.network_down)
-        return self.results, stats.requests, stats.from_cache + self.hits, down
-
-    async def aclose(self) -> None:
-        """Stop the workers (after an error) and close the fetcher and the cache."""
-        try:
-            tasks = list(self.tasks)
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await self.stack.aclose()
-        finally:
-            if self.cache is not None:
-                self.cache.close()
-            from patchcrawl.fetch.cache import normalize_url
-
-            normalize_url.cache_clear()  # not needed after the crawl
-            # the workers, the fetcher and the resolver refer to each other and to
-            # this object: let go of them now, not at the next full collection
-            self.tasks = set()
-            self.hosts = {}
-            self.fetcher = None
-            self.resolver = None
-            self.on_resolved = lambda fetch_url: None
-
-
 def _checked(
     documents: Sequence[Document],
-    links: _Links,
+    links: Links,
     outcome: tuple[dict[str, Resolution], int, int, bool],
     started: float,
 ) -> Checked:
@@ -507,7 +117,7 @@ def check_documents(
     from patchcrawl.progress import make_progress
 
     started = time.monotonic()
-    links = _Links(settings, network)
+    links = Links(settings, network)
     every = _all_links(documents)
     todo = links.add(every)
     outcome: tuple[dict[str, Resolution], int, int, bool] = ({}, 0, 0, False)
@@ -515,7 +125,7 @@ def check_documents(
         progress = make_progress(len(every), settings.progress)
 
         async def main() -> tuple[dict[str, Resolution], int, int, bool]:
-            crawl = _Crawl(settings, progress)
+            crawl = Crawl(settings, progress)
             try:
                 progress.advance(links.waits(every, crawl.results, crawl.weight)[1])
                 crawl.add(todo)
@@ -624,6 +234,185 @@ async def _sliced(steps: Generator[None, None, T]) -> T:
             until = clock() + SLICE
 
 
+class _Kept:
+    """The documents ``verify --slim`` kept in the cache (:mod:`patchcrawl.doccache`):
+    a file whose bytes did not change is taken back instead of scanned, and its
+    findings instead of audited when the resolutions of its links did not change."""
+
+    def __init__(self, cache: ResponseCache, settings: Settings) -> None:
+        self.cache = cache
+        self.settings = settings
+        self.keys: list[tuple[str, str]] = []  # per document: its key, content hash
+        # documents taken from the cache: the digest they stand on, their findings
+        self.found: dict[int, tuple[str, tuple[Finding, ...]]] = {}
+
+    def take(self, i: int, path: str, raw: bytes) -> tuple[Document, tuple[Ref, ...]] | None:
+        """Document ``i`` and its links' refs when its bytes are unchanged (its findings
+        wait in ``found``); None when the file must be scanned."""
+        from patchcrawl.doccache import content_hash, document_key, unpack
+
+        key, content = document_key(path, self.settings), content_hash(raw)
+        self.keys.append((key, content))
+        entry = self.cache.get_document(key)
+        if entry is None or entry[0] != content:
+            return None
+        unpacked = unpack(entry[2], raw)
+        if unpacked is None:
+            return None
+        self.found[i] = (entry[1], unpacked[1])
+        return unpacked[0], unpacked[2]
+
+    def reuse(self, i: int, res: Mapping[str, Resolution]) -> tuple[bool, list[Finding] | None]:
+        """(was document ``i`` taken from the cache, its kept findings if the
+        resolutions they stand on are this run's: None when a page says something
+        else now, and the document must be scanned and audited again)."""
+        from patchcrawl.fetch.cache import resolution_digest
+
+        kept = self.found.pop(i, None)
+        if kept is None:
+            return False, None
+        if resolution_digest(res.values()) != kept[0]:
+            return True, None
+        return True, list(kept[1])
+
+    def put(self, i: int, keep: tuple[str, str, bytes]) -> None:
+        self.cache.put_document(self.keys[i][0], *keep)
+
+
+class _Waiting:
+    """Which scanned documents still wait for which fetch URLs."""
+
+    def __init__(self) -> None:
+        self.pending: list[set[str]] = []  # per document: fetch URLs not resolved yet
+        self.by_url: dict[str, list[int]] = defaultdict(list)  # fetch URL -> documents
+
+    def add(self, todo: set[str]) -> int:
+        """A document waiting for ``todo``; its index."""
+        self.pending.append(todo)
+        for url in todo:
+            self.by_url[url].append(len(self.pending) - 1)
+        return len(self.pending) - 1
+
+    def resolved(self, fetch_url: str) -> list[int]:
+        """The documents ``fetch_url`` was the last wait of."""
+        ready = []
+        for i in self.by_url.pop(fetch_url, ()):
+            self.pending[i].discard(fetch_url)
+            if not self.pending[i]:
+                ready.append(i)
+        return ready
+
+
+class _Check:
+    """One :func:`check_paths`: three stages on one event loop, joined by queues.
+
+    ``scan`` reads the files one at a time into documents (or takes them back from
+    the cache) and hands each new unique ref to the ``crawl``
+    (:class:`patchcrawl.crawl.Crawl`: per-host queues, lore's batch searches), then
+    waits for room there (``ahead`` refs unresolved at most: back-pressure without
+    polling). Each resolved ref may complete documents, which go to the ``ready``
+    queue; ``audit``, its one consumer, audits them in order of completion and keeps
+    their findings. The crawl ends when the scan has and every ref is resolved; the
+    audit when the scan and the crawl have and its queue is empty.
+    """
+
+    def __init__(
+        self, files: list[tuple[str, bytes]], settings: Settings, slim: bool, progress: Any
+    ) -> None:
+        self.files = files
+        self.settings = settings
+        self.slim = slim
+        self.progress = progress
+        self.links = Links(settings, network=True)
+        self.docs: list[Document] = []
+        self.found: list[list[Finding]] = []
+        self.waiting = _Waiting()
+        self.ready: asyncio.Queue[int | None] = asyncio.Queue()
+        self.crawl = Crawl(settings, progress)
+        self.crawl.on_resolved = self._resolved
+        cache = self.crawl.cache
+        self.kept = _Kept(cache, settings) if slim and cache is not None and cache.enabled else None
+
+    async def run(self) -> tuple[dict[str, Resolution], int, int, bool]:
+        audit = asyncio.ensure_future(self._audit_stage())
+        try:
+            await self._scan_stage()
+            outcome = await self.crawl.finish()
+            self.ready.put_nowait(None)  # every document is in the queue by now
+            await audit
+            return outcome
+        finally:
+            audit.cancel()
+            await self.crawl.aclose()
+
+    # ------------------------------------------------------------------ scan
+
+    async def _scan_stage(self) -> None:
+        ahead = max(SCAN_AHEAD, 20 * self.settings.max_concurrency)
+        for path, raw in self.files:
+            doc, known = await self._document(path, raw)
+            self.docs.append(doc)
+            self.found.append([])
+            new = self.links.add(doc.links, known)
+            todo, done = self.links.waits(doc.links, self.crawl.results, self.crawl.weight)
+            i = self.waiting.add(todo)
+            if not todo:
+                self.ready.put_nowait(i)
+            self.progress.grow(len(doc.links))
+            self.progress.advance(done)
+            self.crawl.add(new)  # a ref the cache answers may complete documents now
+            await self.crawl.room(ahead)
+
+    async def _document(self, path: str, raw: bytes) -> tuple[Document, tuple[Ref, ...] | None]:
+        """The document of ``path``: kept in the cache, or scanned (in slices once
+        requests are on the wire, in one go while the cache answers everything)."""
+        from patchcrawl.tables import scan_bytes, scan_steps
+
+        if self.kept is not None:
+            hit = self.kept.take(len(self.docs), path, raw)
+            if hit is not None:
+                return hit
+        if self.crawl.fetcher is None:
+            return scan_bytes(path, raw), None
+        return await _sliced(scan_steps(path, raw)), None
+
+    def _resolved(self, fetch_url: str) -> None:
+        for i in self.waiting.resolved(fetch_url):
+            self.ready.put_nowait(i)
+
+    # ------------------------------------------------------------------ audit
+
+    async def _audit_stage(self) -> None:
+        while (i := await self.ready.get()) is not None:
+            self.found[i] = await self._audit_one(i)
+
+    async def _audit_one(self, i: int) -> list[Finding]:
+        """Audit document ``i`` (every ref it links is resolved); with a cache of
+        documents, keep it there, and with ``slim`` keep only its slimmed form."""
+        doc = self.docs[i]
+        links = self.links
+        res = {link.url: links.resolution(link.url, self.crawl.results) for link in doc.links}
+        scanned: Document | None = doc
+        keep = None
+        if self.kept is not None:
+            was_kept, found = self.kept.reuse(i, res)
+            if found is not None:
+                return found
+            if was_kept:
+                scanned = None  # a page says something else now: scan and audit again
+            keep = (self.kept.keys[i][1], [links.refs[link.url] for link in doc.links])
+        # with nothing on the wire there is nothing to give way to, and no crawl state
+        # to make room for: slimming would only cost time (a kept document is slimmed)
+        on_wire = self.crawl.fetcher is not None
+        steps = _audit(scanned, self.files[i], res, self.settings, self.slim and on_wire, keep)
+        done = await _sliced(steps) if on_wire else _done(steps)
+        if done.slimmed is not None:
+            self.docs[i] = done.slimmed  # the full document is freed now, not at the end
+        if done.keep is not None and self.kept is not None:
+            self.kept.put(i, done.keep)
+        return done.findings
+
+
 def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False) -> Checked:
     """Scan the markdown files of ``paths`` and check their links, crawling while scanning.
 
@@ -646,137 +435,23 @@ def check_paths(paths: Sequence[str], settings: Settings, *, slim: bool = False)
     resolutions of its links changed (:mod:`patchcrawl.doccache`).
     """
     from patchcrawl.discover import find_markdown
-    from patchcrawl.doccache import content_hash, document_key, unpack
     from patchcrawl.progress import make_progress
-    from patchcrawl.tables import read_file, scan_bytes, scan_steps
+    from patchcrawl.tables import read_file
 
     files = [(path, read_file(path)) for path in find_markdown(list(paths))]
     started = time.monotonic()
-    links = _Links(settings, network=True)
     progress = make_progress(0, settings.progress)
 
-    async def main() -> tuple[
-        list[Document],
-        tuple[dict[str, Resolution], int, int, bool],
-        list[list[Finding]],
-    ]:
-        loop = asyncio.get_running_loop()
-        crawl = _Crawl(settings, progress)
-        cache = crawl.cache if slim and crawl.cache is not None and crawl.cache.enabled else None
-        docs: list[Document] = []
-        pending: list[set[str]] = []  # per document: fetch URLs not resolved yet
-        waiting: dict[str, list[int]] = defaultdict(list)  # fetch URL -> documents
-        audits: dict[int, asyncio.Future[_Audited]] = {}
-        keys: list[tuple[str, str]] = []  # per document, with a cache: its key, content hash
-        # documents taken from the cache: the digest they stand on, their findings
-        kept: dict[int, tuple[str, tuple[Finding, ...]]] = {}
-
-        def audited(i: int, fut: asyncio.Future[_Audited]) -> None:
-            if not fut.cancelled() and fut.exception() is None:
-                done = fut.result()
-                if done.slimmed is not None:
-                    docs[i] = done.slimmed  # the full document is freed now, not at the end
-                if done.keep is not None and cache is not None:
-                    cache.put_document(keys[i][0], *done.keep)
-
-        def audit_later(i: int) -> None:
-            doc = docs[i]
-            res = {link.url: links.resolution(link.url, crawl.results) for link in doc.links}
-            scanned: Document | None = doc
-            fut: asyncio.Future[_Audited]
-            if i in kept:
-                from patchcrawl.fetch.cache import resolution_digest
-
-                digest, found = kept.pop(i)
-                if resolution_digest(res.values()) == digest:
-                    fut = loop.create_future()
-                    fut.set_result(_Audited(list(found)))
-                    audits[i] = fut
-                    return
-                scanned = None  # a page says something else now: scan and audit again
-            keep = None
-            if cache is not None:
-                keep = (keys[i][1], [links.refs[link.url] for link in doc.links])
-            if crawl.fetcher is None:  # nothing on the wire to overlap with: no thread
-                fut = loop.create_future()
-                # and no crawl state to make room for: slimming would only cost time
-                # (a document kept in the cache is slimmed all the same)
-                fut.set_result(_done(_audit(scanned, files[i], res, settings, False, keep)))
-            else:
-                fut = asyncio.ensure_future(
-                    _sliced(_audit(scanned, files[i], res, settings, slim, keep))
-                )
-            audits[i] = fut
-            fut.add_done_callback(functools.partial(audited, i))
-
-        def from_cache(i: int, raw: bytes) -> tuple[Document, tuple[Ref, ...]] | None:
-            """The kept document ``i`` and its links' refs when its bytes are unchanged
-            (its findings go to ``kept``); None when the file must be scanned."""
-            assert cache is not None
-            key, content = keys[i]
-            entry = cache.get_document(key)
-            if entry is None or entry[0] != content:
-                return None
-            unpacked = unpack(entry[2], raw)
-            if unpacked is None:
-                return None
-            kept[i] = (entry[1], unpacked[1])
-            return unpacked[0], unpacked[2]
-
-        def resolved(fetch_url: str) -> None:
-            for i in waiting.pop(fetch_url, ()):
-                pending[i].discard(fetch_url)
-                if not pending[i]:
-                    audit_later(i)
-
-        crawl.on_resolved = resolved
-        ahead = max(SCAN_AHEAD, 20 * settings.max_concurrency)  # unresolved refs at most
-        try:
-            for path, raw in files:
-                i = len(docs)
-                hit = None
-                if cache is not None:
-                    keys.append((document_key(path, settings), content_hash(raw)))
-                    hit = from_cache(i, raw)
-                known: tuple[Ref, ...] | None = None
-                if hit is not None:
-                    doc, known = hit
-                elif crawl.fetcher is None:
-                    # all answered from the cache so far: nothing to give way to
-                    doc = scan_bytes(path, raw)
-                else:
-                    doc = await _sliced(scan_steps(path, raw))
-                docs.append(doc)
-                new = links.add(doc.links, known)
-                todo, done = links.waits(doc.links, crawl.results, crawl.weight)
-                pending.append(todo)
-                for u in todo:
-                    waiting[u].append(i)
-                if not todo:
-                    audit_later(i)
-                progress.grow(len(doc.links))
-                progress.advance(done)
-                crawl.add(new)
-                # scan no further ahead than the crawl needs to keep every host busy:
-                # a scanned document holds its cells until it is audited
-                while crawl.pending > ahead:
-                    await asyncio.sleep(0.02)
-            outcome = await crawl.finish()
-            # every document has its audit by now: each URL it waited for was resolved
-            found = [(await audits[i]).findings for i in range(len(docs))]
-            await asyncio.sleep(0)  # the done-callbacks of the last audits
-            return docs, outcome, found
-        finally:
-            await crawl.aclose()
-            for fut in audits.values():
-                fut.cancel()
+    async def main() -> tuple[_Check, tuple[dict[str, Resolution], int, int, bool]]:
+        check = _Check(files, settings, slim, progress)
+        return check, await check.run()
 
     try:
-        docs, outcome, found = run_async(main())
+        check, outcome = run_async(main())
     finally:
         progress.close()
-    checked = _checked(docs, links, outcome, started)
-    return dataclasses.replace(checked, audited=tuple(tuple(f) for f in found))
+    checked = _checked(check.docs, check.links, outcome, started)
+    return dataclasses.replace(checked, audited=tuple(tuple(f) for f in check.found))
 
 
 def build_report(
