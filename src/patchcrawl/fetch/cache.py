@@ -83,6 +83,10 @@ def cache_key(url: str, headers: Mapping[str, str] | None = None) -> str:
     return key
 
 
+# the keys of answers whose redirect was not followed (``Fetcher.hop``)
+_HOP = "hop\n"
+
+
 def _same(url: str) -> str:
     return url
 
@@ -356,7 +360,21 @@ class ResponseCache:
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response | None:
         """The stored answer for ``url`` (any age), ``from_cache=True``; None on a miss."""
-        key = cache_key(self.wire(url), headers)
+        return self._get(cache_key(self.wire(url), headers), url)
+
+    def get_hop(self, url: str) -> Response | None:
+        """The first answer of ``url``, redirect not followed (:meth:`put_hop`)."""
+        return self._get(_HOP + cache_key(self.wire(url)), url)
+
+    def put_hop(self, resp: Response) -> bool:
+        """Keep the first answer of ``resp.url`` with its redirect not followed
+        (``Fetcher.hop``), apart from the answer a redirect-following GET keeps."""
+        if not cacheable(resp) or self._cache is None:
+            return False
+        self._queue(_HOP + cache_key(self.wire(resp.url)), _encode(resp))
+        return True
+
+    def _get(self, key: str, url: str) -> Response | None:
         value = self._pending.get(key)
         if value is None:
             if self._written is not None and key not in self._written:

@@ -279,11 +279,18 @@ class Fetcher:
 
         lore's legacy patchwork ids answer with the message-id in their ``Location``,
         which is all a batch lookup needs (:mod:`patchcrawl.sources.lore_search`). The
-        answer is not read from the cache (a redirect is not the page a :meth:`get` of
-        ``url`` wants), but a redirect is remembered for the run (following the chain
-        afterwards sends no second request for this hop) and any other answer is
-        cached as :meth:`get` would cache it (a 404 is not asked again).
+        answer is kept in the cache apart from what :meth:`get` keeps (a redirect is
+        not the page a :meth:`get` of ``url`` wants: ``ResponseCache.put_hop``) and
+        answers while fresh (a legacy id's redirect never changes: lore's patchwork
+        is frozen). A redirect is also remembered for the run (following the chain
+        afterwards sends no second request for this hop), and any other answer is
+        cached as :meth:`get` would cache it too (a 404 is not asked again).
         """
+        cached = self.cache.get_hop(url) if self.cache is not None else None
+        if cached is not None and (self.settings.offline or self._fresh(cached)):
+            self.stats.from_cache += 1
+            self._emit("cache", url, cached.status)
+            return cached
         if self.settings.offline or self.network_down:
             return self._error(url, "offline-miss", "no redirect looked up offline")
         out, attempts = await self._send_shared(url, {})
@@ -298,8 +305,10 @@ class Fetcher:
             fetched_at=time.time(),
             attempts=attempts,
         )
-        if out.status not in REDIRECT_STATUSES and self.cache is not None and cacheable(resp):
-            self.cache.put(resp, None)
+        if self.cache is not None:
+            self.cache.put_hop(resp)
+            if out.status not in REDIRECT_STATUSES:
+                self.cache.put(resp, None)
         return resp
 
     def waiting(self) -> dict[str, int]:
