@@ -1,8 +1,12 @@
-"""Wiring: documents -> refs -> fetch -> sources -> audit -> report.
+"""Wiring: documents -> refs -> crawl -> audit -> report.
 
-Each stage lives in its own module; this one only moves data between them,
-de-duplicates work (one request per normalised URL across all files and rows)
-and decides the outcome of a run (exit codes of CONTRACT.md).
+``verify`` and ``enrich`` read top to bottom: :func:`verify` calls
+:func:`check_paths`, whose :class:`_Check` runs three stages joined by queues
+(scan -> :class:`patchcrawl.crawl.Crawl` -> audit), then the follow-up searches
+(:func:`followed_up`), the mainline checks (:func:`merged_findings`), the policy,
+and :func:`build_report`; :func:`exit_code` decides the outcome (CONTRACT.md).
+Each stage's work lives in its own module (``tables``, ``refs``, ``crawl``,
+``fetch``, ``sources``, ``audit``); this one moves data between them.
 """
 
 from __future__ import annotations
