@@ -103,3 +103,13 @@ def test_lkml_org_rule_reads_the_post() -> None:
 )
 def test_lore_legacy_pages_are_known_by_host_and_path(url: str, legacy: bool) -> None:
     assert lore.is_legacy(url) is legacy
+
+
+def test_lore_reads_the_choice_in_the_list_the_link_named() -> None:
+    urls = [
+        "https://lore.kernel.org/linux-mm/1-x@y.com/",
+        "https://lore.kernel.org/bpf/1-x@y.com/",
+    ]
+    assert lore.pick_choice(urls, "bpf") == urls[1]
+    assert lore.pick_choice(urls, "netdev") == urls[0]  # none there: the first
+    assert lore.pick_choice(urls, None) == urls[0]

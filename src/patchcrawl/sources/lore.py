@@ -256,6 +256,16 @@ def parse_choices(body: bytes, base_url: str) -> list[str]:
     return out
 
 
+def pick_choice(urls: list[str], wanted: str | None) -> str:
+    """Which of the places a "found in other inboxes" page offers to read: the first
+    in the list the link named, else the first."""
+    for u in urls:
+        loc = locate(u)
+        if loc is not None and loc.list_name == wanted:
+            return u
+    return urls[0]
+
+
 # ---------------------------------------------------------------- message page
 
 
@@ -521,6 +531,7 @@ __all__ = [
     "parse_message_page",
     "parse_raw",
     "parse_thread",
+    "pick_choice",
     "quote_msgid",
     "with_cover",
 ]

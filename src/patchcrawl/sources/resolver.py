@@ -226,13 +226,7 @@ class Resolver:
             if not urls:
                 return Outcome("dead", None, "found-elsewhere page without a usable link")
             ref_loc = lore.locate(ref.url) or loc
-            wanted = ref.list_name or (ref_loc.list_name if ref_loc else None)
-            pick = urls[0]
-            for u in urls:
-                u_loc = lore.locate(u)
-                if u_loc is not None and u_loc.list_name == wanted:
-                    pick = u
-                    break
+            pick = lore.pick_choice(urls, ref.list_name or (ref_loc.list_name if ref_loc else None))
             target = await self.fetch(pick)
             loc = lore.locate(target.final_url)
             detail = f"{resp.status}: found in {len(urls)} place(s); read {pick}"
@@ -325,8 +319,12 @@ class Resolver:
             return await self._with_thread_author(meta, h.msgid or msgid)
         if not lore.needs_series(meta):
             return meta
-        thread_url = self._lore_url("all", h.msgid or msgid, "T/")
-        thread = await self.fetch(thread_url)
+        return await self._with_series(meta, h.msgid or msgid, msgid)
+
+    async def _with_series(self, meta: Metadata, thread_id: str, msgid: str) -> Metadata:
+        """A patch of a series, seen through its cover letter (found in the thread of
+        ``thread_id``), or titled with patch 1's title when the series has none."""
+        thread = await self.fetch(self._lore_url("all", thread_id, "T/"))
         if thread.error or thread.status != 200 or challenge.detect(thread) is not None:
             return meta
         entries = lore.parse_thread(thread.body, thread.final_url)
