@@ -2,7 +2,11 @@
 
 ``Resolver(get, settings).resolve(ref) -> Resolution`` is the public API; the
 site modules (``lore``, ``patchwork``, ``lwn``, ``cgit``, ``lkmlorg``,
-``generic``, ``challenge``) hold the page parsers it uses.
+``generic``, ``challenge``) hold all a site's knowledge: its URL shapes
+(``URL_SHAPES``, read by :func:`patchcrawl.refs.classify`), its page parsers and
+its status rules (``PAGES`` for the sites one page says all of; lore's and
+patchwork's readings go on to more pages through the resolver).  ``_site`` holds
+the rule types they share.
 """
 
 from __future__ import annotations
