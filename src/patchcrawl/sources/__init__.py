@@ -11,6 +11,19 @@ the rule types they share.
 
 from __future__ import annotations
 
-from patchcrawl.sources.resolver import Getter, Resolver, moved_by
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from patchcrawl.sources.resolver import Getter, Resolver, moved_by
 
 __all__ = ["Getter", "Resolver", "moved_by"]
+
+
+def __getattr__(name: str) -> Any:
+    """The resolver is imported when first asked for: ``refs`` reads the site modules'
+    URL shapes, and ``scan`` (no network) needs none of the resolver's machinery."""
+    if name in __all__:
+        from patchcrawl.sources import resolver
+
+        return getattr(resolver, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
