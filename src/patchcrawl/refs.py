@@ -6,16 +6,28 @@ at: a lore message-id, a patchwork project and item, an LWN article number, a
 commit sha.  ``classify`` never raises: anything it cannot read is ``malformed``
 with a ``problem`` saying why, which the scanner turns into a malformed-url
 finding.
+
+This module holds what is true of every URL: the scheme, the host and port, the
+bytes a URL may not hold, the normalised URL to fetch (:func:`parse`).  What a
+site's URLs mean is the site's: each ``sources/<site>.py`` lists its shapes in
+``URL_SHAPES`` (:class:`patchcrawl.sources._site.UrlShape`), and :func:`classify`
+asks the shapes of the link's host in order (:data:`SHAPES`); a URL no shape
+knows is kind ``other``.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Mapping
 from functools import lru_cache
-from urllib.parse import quote, unquote
 
-from patchcrawl.models import LinkKind, Ref
+from patchcrawl.models import Ref
+from patchcrawl.sources import cgit, lkmlorg, lore, lwn, patchwork
+from patchcrawl.sources._site import Link, UrlShape, quote_msgid
+from patchcrawl.sources.lore import lore_message_url
+
+__all__ = ["MAX_URL", "SHAPES", "classify", "lore_message_url", "parse", "quote_msgid", "shape_of"]
 
 #: Hosts we know are served over https, so ``http://`` is upgraded on fetch.
 _HTTPS_HOSTS = frozenset(
@@ -33,7 +45,6 @@ _HTTPS_HOSTS = frozenset(
         "kernelnewbies.org",
     }
 )
-_PATCHWORK_HOSTS = frozenset({"patchwork.kernel.org", "patches.linaro.org", "patchwork.ozlabs.org"})
 #: Schemes that are real but not fetched over HTTP: kind ``other``, nothing to request.
 _OTHER_SCHEMES = frozenset(
     {"mailto", "ftp", "ftps", "git", "ssh", "irc", "ircs", "news", "nntp", "tel", "file"}
@@ -44,40 +55,32 @@ _OTHER_SCHEMES = frozenset(
 MAX_URL = 8192
 # control characters, and bytes that were not UTF-8 (kept as surrogate escapes)
 _UNUSABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
-#: lore paths that are not lists (so ``lore.kernel.org/<x>/`` is no message).
-_LORE_NON_LISTS = frozenset({"patchwork", "_", "pub"})
-_LORE_SUFFIXES = frozenset({"T", "t", "raw", "t.mbox.gz", "T.mbox.gz", "#r", "2-a.txt"})
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(//)([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#.*)?$", re.S)
 _NETLOC = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[^:\[\]]*)(?::(\d{1,5}))?$")
 _SPACE = re.compile(r"\s")
-_SHA = re.compile(r"^[0-9a-fA-F]{7,40}$")
 _HOST_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 _TLD = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]+)$")
 
 
-def quote_msgid(msgid: str) -> str:
-    """Quote a message-id for a URL path (DESIGN.md: ``safe='@'``)."""
-    return quote(msgid, safe="@")
+def _by_host(*tables: tuple[UrlShape, ...]) -> dict[str, tuple[UrlShape, ...]]:
+    """host -> the shapes tried on it, in the order the site modules list them."""
+    out: dict[str, tuple[UrlShape, ...]] = {}
+    for table in tables:
+        for shape in table:
+            for host in sorted(shape.hosts):
+                out[host] = (*out.get(host, ()), shape)
+    return out
 
 
-def lore_message_url(msgid: str, list_name: str = "all") -> str:
-    """The canonical lore URL of a message: ``https://lore.kernel.org/all/<msgid>/``."""
-    # interned: the ref, the page's metadata and the resolution name it, 50,000 times
-    return sys.intern(f"https://lore.kernel.org/{list_name}/{quote_msgid(msgid)}/")
+#: Every site's URL shapes, by bare host (``www.`` dropped).
+SHAPES: Mapping[str, tuple[UrlShape, ...]] = _by_host(
+    lore.URL_SHAPES, patchwork.URL_SHAPES, lwn.URL_SHAPES, cgit.URL_SHAPES, lkmlorg.URL_SHAPES
+)
 
 
 def _malformed(url: str, problem: str, host: str | None = None) -> Ref:
     return Ref(url=url, kind="malformed", fetch_url=None, host=host, problem=problem)
-
-
-def _clean_msgid(segment: str) -> str | None:
-    """Percent-decode a URL path segment holding a message-id; strip ``<>``."""
-    msgid = unquote(segment).strip()
-    if msgid.startswith("<") and msgid.endswith(">"):
-        msgid = msgid[1:-1]
-    if not msgid or _SPACE.search(msgid):
-        return None
-    return sys.intern(msgid)
 
 
 @lru_cache(maxsize=4096)
@@ -134,38 +137,96 @@ def classify(url: str) -> Ref:
 
 
 def _classify(url: str) -> Ref:
+    link = parse(url)
+    if isinstance(link, Ref):
+        return link
+    found = _match(link)
+    if found is not None:
+        return found[1]
+    return Ref(url=url, kind="other", fetch_url=link.fetch_url, host=link.host)
+
+
+def _match(link: Link) -> tuple[UrlShape, Ref] | None:
+    """The first shape of the link's host that knows it, and the Ref it reads."""
+    for shape in SHAPES.get(link.bare, ()):
+        ref = shape.read(link)
+        if ref is not None:
+            return shape, ref
+    return None
+
+
+def shape_of(url: str) -> str | None:
+    """The name of the URL shape that classifies ``url`` (None: no site's, or unusable)."""
+    link = parse(url)
+    found = None if isinstance(link, Ref) else _match(link)
+    return found[0].name if found is not None else None
+
+
+def parse(url: str) -> Link | Ref:
+    """``url`` parsed and normalised for the site shapes, or the Ref that says why it
+    will not be fetched (``malformed``, or ``other`` for a scheme not for the web)."""
     text = url.strip()
     if not text:
         return _malformed(url, "empty link target")
     if text.startswith("//"):
         text = "https:" + text
-    m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):", text)
+    m = _SCHEME.match(text)
     if not m:
         return _malformed(url, "no scheme (not an http(s) URL)")
     scheme = m.group(1).lower()
     if scheme not in ("http", "https"):
-        if scheme in _OTHER_SCHEMES or not _http_typo(scheme):
-            # CONTRACT.md: a scheme not for the web is skipped, never an error
-            return Ref(
-                url=url,
-                kind="other",
-                fetch_url=None,
-                host=None,
-                problem=f"{scheme}: is not a web scheme",
-            )
-        return _malformed(url, f"unknown scheme {scheme + ':'!r} (a typo of http or https?)")
-    bad = _UNUSABLE.search(text)
-    if bad is not None:
-        what = "a byte that is not UTF-8" if bad.group(0) >= "\udc80" else "a control character"
-        return _malformed(url, f"URL holds {what} at character {bad.start() + 1}")
-    if len(text) > MAX_URL:
-        return _malformed(url, f"URL is {len(text):,} characters long (at most {MAX_URL:,})")
-    if _SPACE.search(text):
-        return _malformed(url, "URL contains whitespace")
+        return _not_web(url, scheme)
+    problem = _text_problem(text)
+    if problem is not None:
+        return _malformed(url, problem)
     um = _URL.match(text)
     if um is None:
         return _malformed(url, "missing '//' after the scheme")
-    netloc = um.group(2).rpartition("@")[2]
+    where = _host_port(url, um.group(2).rpartition("@")[2])
+    if isinstance(where, Ref):
+        return where
+    host, port = where
+    if host in _HTTPS_HOSTS:
+        scheme = "https"
+    default = port is None or (scheme, port) in (("http", 80), ("https", 443))
+    netloc = host if default else f"{host}:{port}"
+    raw_path, query = um.group(3), um.group(4)
+    fetch_url = f"{scheme}://{netloc}{raw_path or '/'}" + (f"?{query}" if query is not None else "")
+    if fetch_url == url:
+        fetch_url = url  # one string, not two equal ones
+    segs = tuple(s for s in raw_path.split("/") if s)
+    return Link(url=url, host=host, segs=segs, query=query or "", fetch_url=fetch_url)
+
+
+def _not_web(url: str, scheme: str) -> Ref:
+    """A scheme other than http(s): ``other`` (CONTRACT.md: a scheme not for the web is
+    skipped, never an error), or ``malformed`` when it looks like a typo of http(s)."""
+    if scheme in _OTHER_SCHEMES or not _http_typo(scheme):
+        return Ref(
+            url=url,
+            kind="other",
+            fetch_url=None,
+            host=None,
+            problem=f"{scheme}: is not a web scheme",
+        )
+    return _malformed(url, f"unknown scheme {scheme + ':'!r} (a typo of http or https?)")
+
+
+def _text_problem(text: str) -> str | None:
+    """What in the URL's text no server takes: a control byte, the length, a space."""
+    bad = _UNUSABLE.search(text)
+    if bad is not None:
+        what = "a byte that is not UTF-8" if bad.group(0) >= "\udc80" else "a control character"
+        return f"URL holds {what} at character {bad.start() + 1}"
+    if len(text) > MAX_URL:
+        return f"URL is {len(text):,} characters long (at most {MAX_URL:,})"
+    if _SPACE.search(text):
+        return "URL contains whitespace"
+    return None
+
+
+def _host_port(url: str, netloc: str) -> tuple[str, int | None] | Ref:
+    """(host, port) of a URL's netloc (userinfo dropped), or why it is unusable."""
     hm = _NETLOC.match(netloc)
     if hm is None:
         return _malformed(url, f"unparsable host {netloc!r}")
@@ -182,206 +243,4 @@ def _classify(url: str) -> Ref:
     problem = _host_problem(host)
     if problem:
         return _malformed(url, problem, host or None)
-    if host in _HTTPS_HOSTS:
-        scheme = "https"
-    netloc = (
-        host
-        if port is None or (scheme, port) in (("http", 80), ("https", 443))
-        else (f"{host}:{port}")
-    )
-    raw_path = um.group(3)
-    query = um.group(4) or ""
-    path = raw_path or "/"
-    fetch_url = f"{scheme}://{netloc}{path}" + (f"?{query}" if um.group(4) is not None else "")
-    if fetch_url == url:
-        fetch_url = url  # one string, not two equal ones
-    segs = [s for s in raw_path.split("/") if s]
-    bare = host[4:] if host.startswith("www.") else host
-
-    ref = _by_host(url, bare, host, segs, query, fetch_url, scheme, netloc, path)
-    if ref is not None:
-        return ref
-    return Ref(url=url, kind="other", fetch_url=fetch_url, host=host)
-
-
-def _lore_message(
-    url: str, host: str, list_name: str, raw_msgid: str, fetch_base: str | None = None
-) -> Ref | None:
-    msgid = _clean_msgid(raw_msgid)
-    if msgid is None:
-        return None
-    canonical = lore_message_url(msgid)
-    fetch = fetch_base or lore_message_url(msgid, list_name)
-    return Ref(
-        url=url,
-        kind="lore-message",
-        fetch_url=fetch,
-        host=host,
-        msgid=msgid,
-        list_name=list_name,
-        item_type="message",
-        canonical=canonical,
-    )
-
-
-def _by_host(
-    url: str,
-    bare: str,
-    host: str,
-    segs: list[str],
-    query: str,
-    fetch_url: str,
-    scheme: str,
-    netloc: str,
-    path: str,
-) -> Ref | None:
-    kind: LinkKind
-    if bare == "lore.kernel.org":
-        if (
-            len(segs) >= 3
-            and segs[0] == "patchwork"
-            and segs[1] in ("patch", "cover")
-            and segs[2].isdigit()
-        ):
-            return Ref(
-                url=url,
-                kind="lore-patchwork-legacy",
-                fetch_url=f"https://lore.kernel.org/patchwork/{segs[1]}/{segs[2]}/",
-                host=host,
-                item_id=segs[2],
-                item_type=segs[1],
-            )
-        if len(segs) >= 2 and segs[0] not in _LORE_NON_LISTS and "@" in unquote(segs[1]):
-            rest = segs[2:]
-            if not rest or rest[0] in _LORE_SUFFIXES or len(rest) <= 2:
-                return _lore_message(url, host, segs[0], segs[1])
-        return None
-    if bare == "lkml.kernel.org" and len(segs) >= 2 and segs[0] == "r":
-        ref = _lore_message(url, host, "all", segs[1])
-        if ref is not None:
-            return Ref(
-                url=url,
-                kind="lore-message",
-                fetch_url=fetch_url,
-                host=host,
-                msgid=ref.msgid,
-                list_name=None,
-                item_type="message",
-                canonical=ref.canonical,
-            )
-        return None
-    if bare in ("msgid.link", "patch.msgid.link") and segs:
-        mid = segs[1] if segs[0] == "r" and len(segs) > 1 else segs[0]
-        ref = _lore_message(url, host, "all", mid)
-        if ref is not None:
-            return Ref(
-                url=url,
-                kind="lore-message",
-                fetch_url=fetch_url,
-                host=host,
-                msgid=ref.msgid,
-                list_name=None,
-                item_type="message",
-                canonical=ref.canonical,
-            )
-        return None
-    if bare in _PATCHWORK_HOSTS:
-        # /project/<p>/{patch,cover,list,series}/<msgid-or-id>/ and old /patch/N/
-        if len(segs) >= 4 and segs[0] == "project" and segs[2] in ("patch", "cover", "series"):
-            item = unquote(segs[3])
-            msgid = _clean_msgid(segs[3]) if "@" in item else None
-            canon = f"https://{host}/project/{segs[1]}/{segs[2]}/{quote_msgid(item)}/"
-            return Ref(
-                url=url,
-                kind="patchwork",
-                fetch_url=canon,
-                host=host,
-                msgid=msgid,
-                list_name=sys.intern(segs[1]),
-                item_id=None if msgid else item,
-                item_type=segs[2],
-                canonical=canon,
-            )
-        if len(segs) >= 2 and segs[0] == "project":
-            item_type = segs[2] if len(segs) >= 3 else "project"
-            return Ref(
-                url=url,
-                kind="patchwork",
-                fetch_url=fetch_url,
-                host=host,
-                list_name=sys.intern(segs[1]),
-                item_type=item_type,
-            )
-        if len(segs) >= 2 and segs[0] in ("patch", "cover", "series") and segs[1].isdigit():
-            return Ref(
-                url=url,
-                kind="patchwork",
-                fetch_url=f"https://{host}/{segs[0]}/{segs[1]}/",
-                host=host,
-                item_id=segs[1],
-                item_type=segs[0],
-            )
-        return Ref(url=url, kind="patchwork", fetch_url=fetch_url, host=host)
-    if bare == "lwn.net":
-        if len(segs) >= 2 and segs[0] == "Articles" and segs[1].isdigit():
-            canon = f"https://lwn.net/Articles/{segs[1]}/"
-            return Ref(
-                url=url,
-                kind="lwn-article",
-                fetch_url=canon,
-                host=host,
-                item_id=segs[1],
-                item_type="article",
-                canonical=canon,
-            )
-        if len(segs) >= 3 and segs[0] == "ml":
-            msgid = _clean_msgid(segs[2])
-            ml_canon = f"https://lwn.net/ml/{segs[1]}/{quote_msgid(msgid)}/" if msgid else None
-            return Ref(
-                url=url,
-                kind="lwn-ml",
-                fetch_url=ml_canon or fetch_url,
-                host=host,
-                msgid=msgid,
-                list_name=sys.intern(segs[1]),
-                item_type="message",
-                canonical=ml_canon,
-            )
-        return None
-    if bare == "git.kernel.org":
-        sha: str | None = None
-        if "commit" in segs:
-            idx = segs.index("commit")
-            if idx + 1 < len(segs) and _SHA.match(segs[idx + 1]):
-                sha = segs[idx + 1]
-            else:
-                for kv in query.split("&"):
-                    k, _, v = kv.partition("=")
-                    if k == "id" and _SHA.match(v):
-                        sha = v
-            if sha is not None:
-                kind = "git-commit"
-                return Ref(
-                    url=url,
-                    kind=kind,
-                    fetch_url=fetch_url,
-                    host=host,
-                    item_id=sha.lower(),
-                    item_type="commit",
-                )
-        return None
-    if bare == "lkml.org":
-        if len(segs) >= 5 and segs[0] == "lkml" and all(s.isdigit() for s in segs[1:5]):
-            item = "/".join(segs[1:5])
-            canon = f"https://lkml.org/lkml/{item}"
-            return Ref(
-                url=url,
-                kind="lkml-org",
-                fetch_url=canon,
-                host=host,
-                item_id=item,
-                item_type="message",
-                canonical=canon,
-            )
-        return None
-    return None
+    return host, port

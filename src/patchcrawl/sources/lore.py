@@ -17,7 +17,7 @@ import html as _html
 import re
 import sys
 from dataclasses import dataclass
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
@@ -29,7 +29,8 @@ from patchcrawl._liblore import (
     msg_get_inbody_author,
     parse_message,
 )
-from patchcrawl.models import Metadata
+from patchcrawl.models import Metadata, Ref
+from patchcrawl.sources import _site
 from patchcrawl.sources._common import (
     HEADER_ERRORS,
     decode,
@@ -42,6 +43,10 @@ from patchcrawl.sources._common import (
 )
 
 LORE_HOST = "lore.kernel.org"
+#: the LKML patchwork lore serves, frozen in 2021: every page of it redirects for good
+LEGACY_PREFIX = "/patchwork/"
+#: views of one message (after its message-id): the thread, the raw mail, the mbox
+MESSAGE_VIEWS = frozenset({"T", "t", "raw", "t.mbox.gz", "t.atom"})
 # path segments that are not lists: /r/<msgid> is a redirector, the rest are pages
 _NOT_LISTS = frozenset({"r", "patchwork", "_", "all.git", "manifest.js.gz"})
 
@@ -100,6 +105,117 @@ def locate(url: str) -> LoreLocation | None:
     return LoreLocation(segs[1], unquote(segs[2]), "/".join(segs[3:]))
 
 
+# ---------------------------------------------------------------- URL shapes
+
+#: lore paths that are not lists (so ``lore.kernel.org/<x>/`` is no message).
+_REF_NON_LISTS = frozenset({"patchwork", "_", "pub"})
+#: what may follow a message-id when more than two segments do
+_REF_VIEWS = frozenset({"T", "t", "raw", "t.mbox.gz", "T.mbox.gz", "#r", "2-a.txt"})
+
+
+def lore_message_url(msgid: str, list_name: str = "all") -> str:
+    """The lore URL a link to a message is fetched at: ``https://lore.kernel.org/all/<msgid>/``
+    (the message-id quoted with ``safe='@'``, DESIGN.md)."""
+    # interned: the ref, the page's metadata and the resolution name it, 50,000 times
+    return sys.intern(f"https://{LORE_HOST}/{list_name}/{_site.quote_msgid(msgid)}/")
+
+
+def _message_ref(link: _site.Link, raw_msgid: str, list_name: str | None) -> Ref | None:
+    """A lore message by the message-id in ``raw_msgid``; a redirector (no list named)
+    is fetched as written and followed."""
+    msgid = _site.clean_msgid(raw_msgid)
+    if msgid is None:
+        return None
+    return Ref(
+        url=link.url,
+        kind="lore-message",
+        fetch_url=lore_message_url(msgid, list_name) if list_name else link.fetch_url,
+        host=link.host,
+        msgid=msgid,
+        list_name=list_name,
+        item_type="message",
+        canonical=lore_message_url(msgid),
+    )
+
+
+def legacy_patchwork(link: _site.Link) -> Ref | None:
+    """``lore.kernel.org/patchwork/{patch,cover}/<n>``: the LKML patchwork, frozen in
+    2021 and served by lore (1,144 links of the corpus).  It names no message: lore
+    redirects it to one (:func:`patchcrawl.sources.lore_search.legacy_target`).
+
+    https://lore.kernel.org/patchwork/patch/1052413
+    """
+    s = link.segs
+    if len(s) < 3 or s[0] != "patchwork" or s[1] not in ("patch", "cover") or not s[2].isdigit():
+        return None
+    return Ref(
+        url=link.url,
+        kind="lore-patchwork-legacy",
+        fetch_url=f"https://{LORE_HOST}/patchwork/{s[1]}/{s[2]}/",
+        host=link.host,
+        item_id=s[2],
+        item_type=s[1],
+    )
+
+
+def list_message(link: _site.Link) -> Ref | None:
+    """``lore.kernel.org/<list>/<msgid>/`` and its views (``T/``, ``t/``, ``raw``, a
+    ``#fragment``): the most common link of the corpus (3,616: ``all`` 2,268, ``r``
+    784, ``lkml`` 501, 63 on other lists).  Fetched under the list it names, known by its
+    ``/all/`` address.
+
+    https://lore.kernel.org/all/20230511132113.80196-1-ryan.roberts@arm.com
+    https://lore.kernel.org/linux-mm/20210408193948.vfktg3azh2wrt56t@gabell/T/#u
+    """
+    s = link.segs
+    if len(s) < 2 or s[0] in _REF_NON_LISTS or "@" not in unquote(s[1]):
+        return None
+    rest = s[2:]
+    if len(rest) > 2 and rest[0] not in _REF_VIEWS:
+        return None
+    return _message_ref(link, s[1], s[0])
+
+
+def lkml_redirect(link: _site.Link) -> Ref | None:
+    """``lkml.kernel.org/r/<msgid>``: kernel.org's message redirector (9 links of the
+    corpus), fetched as written; it leads to lore.
+
+    https://lkml.kernel.org/r/424e2c81-987d-f10e-106d-8b4c611768bc@arm.com
+    """
+    s = link.segs
+    if len(s) < 2 or s[0] != "r":
+        return None
+    return _message_ref(link, s[1], None)
+
+
+def msgid_link(link: _site.Link) -> Ref | None:
+    """``msgid.link/<msgid>`` (or ``/r/<msgid>``) and ``patch.msgid.link/<msgid>``: the
+    redirector ``b4`` writes into ``Link:`` trailers, fetched as written (1 link
+    of the corpus).
+
+    https://patch.msgid.link/20250210184334.567383-2-sshegde@linux.ibm.com
+    """
+    s = link.segs
+    if not s:
+        return None
+    return _message_ref(link, s[1] if s[0] == "r" and len(s) > 1 else s[0], None)
+
+
+URL_SHAPES = (
+    _site.UrlShape("lore-legacy-patchwork", frozenset({LORE_HOST}), legacy_patchwork),
+    _site.UrlShape("lore-list-message", frozenset({LORE_HOST}), list_message),
+    _site.UrlShape("lkml-kernel-redirect", frozenset({"lkml.kernel.org"}), lkml_redirect),
+    _site.UrlShape("msgid-link", frozenset({"msgid.link", "patch.msgid.link"}), msgid_link),
+)
+
+
+def is_legacy(url: str) -> bool:
+    """A page of the retired LKML patchwork (``lore.kernel.org/patchwork/...``): it is
+    ``moved`` whatever it answers, to the lore message it redirects to."""
+    parts = urlsplit(url)
+    return (parts.hostname or "").lower() == LORE_HOST and parts.path.startswith(LEGACY_PREFIX)
+
+
 # ---------------------------------------------------------------- page kinds
 
 _TITLE = re.compile(rb"<title>(.*?)</title>", re.S | re.I)
@@ -138,6 +254,16 @@ def parse_choices(body: bytes, base_url: str) -> list[str]:
         if url is not None and locate(url) is not None and url not in out:
             out.append(url)
     return out
+
+
+def pick_choice(urls: list[str], wanted: str | None) -> str:
+    """Which of the places a "found in other inboxes" page offers to read: the first
+    in the list the link named, else the first."""
+    for u in urls:
+        loc = locate(u)
+        if loc is not None and loc.list_name == wanted:
+            return u
+    return urls[0]
 
 
 # ---------------------------------------------------------------- message page
@@ -386,11 +512,17 @@ def needs_series(meta: Metadata) -> bool:
 
 
 __all__ = [
+    "LEGACY_PREFIX",
+    "LORE_HOST",
+    "MESSAGE_VIEWS",
+    "URL_SHAPES",
     "LoreLocation",
     "MessageHeaders",
     "canonical_url",
     "find_cover",
+    "is_legacy",
     "locate",
+    "lore_message_url",
     "metadata",
     "needs_series",
     "page_kind",
@@ -399,6 +531,7 @@ __all__ = [
     "parse_message_page",
     "parse_raw",
     "parse_thread",
+    "pick_choice",
     "quote_msgid",
     "with_cover",
 ]

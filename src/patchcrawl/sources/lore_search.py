@@ -82,60 +82,73 @@ def parse_atom(data: bytes | str) -> list[Candidate]:
     out: list[Candidate] = []
     seen: set[str] = set()
     for entry in root.iter(f"{_ATOM}entry"):
-        subject = " ".join("".join(entry.findtext(f"{_ATOM}title") or "").split())
-        href = None
-        for link in entry.findall(f"{_ATOM}link"):
-            if link.get("rel") in (None, "alternate") and link.get("href"):
-                href = link.get("href")
-                break
-        if not href or not subject:
-            continue
-        split = split_url(href)
-        if split is None:
-            continue
-        parts = [p for p in split.path.split("/") if p]
-        if not parts:
-            continue
-        msgid = unquote(parts[-1])
-        if "@" not in msgid or msgid in seen:
-            continue
-        seen.add(msgid)
-        author = entry.find(f"{_ATOM}author")
-        name = email = None
-        if author is not None:
-            name = (author.findtext(f"{_ATOM}name") or "").strip() or None
-            email = (author.findtext(f"{_ATOM}email") or "").strip() or None
-        date = None
-        stamp = entry.findtext(f"{_ATOM}updated") or entry.findtext(f"{_ATOM}published")
-        if stamp:
-            try:
-                date = _dt.datetime.fromisoformat(stamp.strip().replace("Z", "+00:00"))
-            except ValueError:
-                date = None
-        ps = subject_info(subject)  # liblore's rules, safe on what a stranger wrote
-        reply = bool(ps.is_reply) or entry.find(f"{_THR}in-reply-to") is not None
-        content = entry.find(f"{_ATOM}content")
-        body = "".join(content.itertext()) if content is not None else ""
-        inbody_name, inbody_email = inbody_from(body)
-        out.append(
-            Candidate(
-                subject=subject,
-                title=ps.title,
-                author_name=name,
-                author_email=email,
-                date=date,
-                msgid=msgid,
-                url=href,
-                list_name=parts[-2] if len(parts) >= 2 else None,
-                version=ps.version,
-                counter=ps.counter,
-                total=ps.total,
-                is_reply=reply,
-                inbody_name=inbody_name,
-                inbody_email=inbody_email,
-            )
-        )
+        cand = _candidate(entry)
+        if cand is not None and cand.msgid not in seen:
+            seen.add(cand.msgid)
+            out.append(cand)
     return out
+
+
+def _candidate(entry: ET.Element) -> Candidate | None:
+    """One entry of the feed; None when it names no message (no link, subject or
+    message-id in its link)."""
+    subject = " ".join("".join(entry.findtext(f"{_ATOM}title") or "").split())
+    href = _alternate(entry)
+    if not href or not subject:
+        return None
+    split = split_url(href)
+    parts = [p for p in split.path.split("/") if p] if split is not None else []
+    if not parts or "@" not in unquote(parts[-1]):
+        return None
+    name, email = _author(entry)
+    ps = subject_info(subject)  # liblore's rules, safe on what a stranger wrote
+    content = entry.find(f"{_ATOM}content")
+    inbody_name, inbody_email = inbody_from(
+        "".join(content.itertext()) if content is not None else ""
+    )
+    return Candidate(
+        subject=subject,
+        title=ps.title,
+        author_name=name,
+        author_email=email,
+        date=_updated(entry),
+        msgid=unquote(parts[-1]),
+        url=href,
+        list_name=parts[-2] if len(parts) >= 2 else None,
+        version=ps.version,
+        counter=ps.counter,
+        total=ps.total,
+        is_reply=bool(ps.is_reply) or entry.find(f"{_THR}in-reply-to") is not None,
+        inbody_name=inbody_name,
+        inbody_email=inbody_email,
+    )
+
+
+def _alternate(entry: ET.Element) -> str | None:
+    """The entry's link to the message (``rel`` absent or ``alternate``)."""
+    for link in entry.findall(f"{_ATOM}link"):
+        if link.get("rel") in (None, "alternate") and link.get("href"):
+            return link.get("href")
+    return None
+
+
+def _author(entry: ET.Element) -> tuple[str | None, str | None]:
+    author = entry.find(f"{_ATOM}author")
+    if author is None:
+        return None, None
+    name = (author.findtext(f"{_ATOM}name") or "").strip() or None
+    email = (author.findtext(f"{_ATOM}email") or "").strip() or None
+    return name, email
+
+
+def _updated(entry: ET.Element) -> _dt.datetime | None:
+    stamp = entry.findtext(f"{_ATOM}updated") or entry.findtext(f"{_ATOM}published")
+    if not stamp:
+        return None
+    try:
+        return _dt.datetime.fromisoformat(stamp.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def inbox_of(ref: Ref) -> str | None:

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
-from patchcrawl.models import Metadata
+from patchcrawl.models import Metadata, Ref, Response
 from patchcrawl.sources._common import decode, mail_date, split_person, split_url, subject_info
+from patchcrawl.sources._site import Link, Outcome, PageRule, UrlShape, clean_msgid, quote_msgid
 
 _DATE = re.compile(r"([A-Z][a-z]+)\.? (\d{1,2}), (\d{4})")
 _MONTHS = {
@@ -148,3 +150,80 @@ def parse_ml(body: bytes | str, url: str) -> Metadata:
         version_inferred=si.version_inferred if si else False,
         canonical_url=url,
     )
+
+
+# ---------------------------------------------------------------- URL shapes
+
+
+def article(link: Link) -> Ref | None:
+    """``lwn.net/Articles/<n>/``: an article (581 links of the corpus), known by its
+    address with the slash.
+
+    https://lwn.net/Articles/849538
+    """
+    s = link.segs
+    if len(s) < 2 or s[0] != "Articles" or not s[1].isdigit():
+        return None
+    canon = f"https://lwn.net/Articles/{s[1]}/"
+    return Ref(
+        url=link.url,
+        kind="lwn-article",
+        fetch_url=canon,
+        host=link.host,
+        item_id=s[1],
+        item_type="article",
+        canonical=canon,
+    )
+
+
+def ml_message(link: Link) -> Ref | None:
+    """``lwn.net/ml/<list>/<msgid>/``: LWN's mirror of a list's mail (7 links of the
+    corpus); a segment that is no message-id is fetched as written.
+
+    https://lwn.net/ml/linux-kernel/20210122033748.924330-1-pasha.tatashin@soleen.com/
+    """
+    s = link.segs
+    if len(s) < 3 or s[0] != "ml":
+        return None
+    msgid = clean_msgid(s[2])
+    canon = f"https://lwn.net/ml/{s[1]}/{quote_msgid(msgid)}/" if msgid else None
+    return Ref(
+        url=link.url,
+        kind="lwn-ml",
+        fetch_url=canon or link.fetch_url,
+        host=link.host,
+        msgid=msgid,
+        list_name=sys.intern(s[1]),
+        item_type="message",
+        canonical=canon,
+    )
+
+
+URL_SHAPES = (
+    UrlShape("lwn-article", frozenset({"lwn.net"}), article),
+    UrlShape("lwn-ml", frozenset({"lwn.net"}), ml_message),
+)
+
+
+# ---------------------------------------------------------------- pages
+
+_HOSTS = frozenset({"lwn.net", "www.lwn.net"})
+
+
+def read_article(resp: Response) -> Outcome:
+    """An article, or the notice that it is for subscribers (``paywalled``)."""
+    page = parse_article(resp.body, resp.final_url)
+    if page.paywalled:
+        return Outcome("paywalled", page.metadata, "LWN subscription required")
+    return Outcome("ok", page.metadata)
+
+
+def read_ml(resp: Response) -> Outcome:
+    """A mirrored mail: its headers."""
+    return Outcome("ok", parse_ml(resp.body, resp.final_url))
+
+
+PAGES = (
+    PageRule("lwn-article", _HOSTS, re.compile(r"^/Articles/"), read_article),
+    PageRule("lwn-ml", _HOSTS, re.compile(r"^/ml/"), read_ml),
+)

@@ -17,13 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from patchcrawl.models import Metadata
+from patchcrawl.models import Metadata, Ref
 from patchcrawl.sources._common import (
     decode,
     inbody_from,
@@ -33,6 +34,7 @@ from patchcrawl.sources._common import (
     split_url,
     subject_info,
 )
+from patchcrawl.sources._site import Link, UrlShape, clean_msgid, quote_msgid
 
 PATCHWORK_HOSTS = frozenset({"patchwork.kernel.org", "patches.linaro.org", "patchwork.ozlabs.org"})
 _SOFT404 = re.compile(rb"no such (patch|cover|series)|patch not found|does not exist", re.I)
@@ -66,6 +68,93 @@ def locate(url: str) -> PatchworkLocation | None:
     if len(segs) >= 3 and segs[0] == "project" and "series" in q and q["series"][0].isdigit():
         return PatchworkLocation(host, segs[1], "series", None, int(q["series"][0]))
     return PatchworkLocation(host, segs[1] if len(segs) > 1 else None, None, None, None)
+
+
+# ---------------------------------------------------------------- URL shapes
+
+_ITEMS = ("patch", "cover", "series")
+
+
+def project_item(link: Link) -> Ref | None:
+    """``/project/<project>/{patch,cover,series}/<msgid or id>/``: one mail or series of
+    a project (862 links of the corpus, all by message-id), known by its address with
+    the message-id quoted.
+
+    https://patchwork.kernel.org/project/linux-mm/cover/20211116001628.24216-1-vbabka@suse.cz
+    """
+    s = link.segs
+    if len(s) < 4 or s[0] != "project" or s[2] not in _ITEMS:
+        return None
+    item = unquote(s[3])
+    msgid = clean_msgid(s[3]) if "@" in item else None
+    canon = f"https://{link.host}/project/{s[1]}/{s[2]}/{quote_msgid(item)}/"
+    return Ref(
+        url=link.url,
+        kind="patchwork",
+        fetch_url=canon,
+        host=link.host,
+        msgid=msgid,
+        list_name=sys.intern(s[1]),
+        item_id=None if msgid else item,
+        item_type=s[2],
+        canonical=canon,
+    )
+
+
+def project_page(link: Link) -> Ref | None:
+    """``/project/<project>/`` and its other pages (``list/?series=N``, a search): the
+    project is known, no one mail (3 links of the corpus, one a typo of ``cover/``).
+
+    https://patchwork.kernel.org/project/linux-mm/list/?archive=both&state=*
+    """
+    s = link.segs
+    if len(s) < 2 or s[0] != "project":
+        return None
+    return Ref(
+        url=link.url,
+        kind="patchwork",
+        fetch_url=link.fetch_url,
+        host=link.host,
+        list_name=sys.intern(s[1]),
+        item_type=s[2] if len(s) >= 3 else "project",
+    )
+
+
+def numbered_item(link: Link) -> Ref | None:
+    """``/{patch,cover,series}/<n>/``: patchwork's old addresses, by number (10 links of
+    the corpus, all on patches.linaro.org).
+
+    http://patches.linaro.org/cover/221148
+    """
+    s = link.segs
+    if len(s) < 2 or s[0] not in _ITEMS or not s[1].isdigit():
+        return None
+    return Ref(
+        url=link.url,
+        kind="patchwork",
+        fetch_url=f"https://{link.host}/{s[0]}/{s[1]}/",
+        host=link.host,
+        item_id=s[1],
+        item_type=s[0],
+    )
+
+
+def any_page(link: Link) -> Ref:
+    """Any other page of a patchwork instance: still patchwork's (its soft 404s and
+    pages are read as such), nothing more known (1 link of the corpus, a typo of
+    ``project/``).
+
+    https://patchwork.kernel.org/proje3t/linux-mm/cover/20210914013701.344956-1-ying.huang@intel.com
+    """
+    return Ref(url=link.url, kind="patchwork", fetch_url=link.fetch_url, host=link.host)
+
+
+URL_SHAPES = (
+    UrlShape("patchwork-project-item", PATCHWORK_HOSTS, project_item),
+    UrlShape("patchwork-project-page", PATCHWORK_HOSTS, project_page),
+    UrlShape("patchwork-numbered-item", PATCHWORK_HOSTS, numbered_item),
+    UrlShape("patchwork-any-page", PATCHWORK_HOSTS, any_page),
+)
 
 
 def is_soft404(body: bytes) -> bool:
@@ -124,9 +213,11 @@ def header_fields(block: str) -> dict[str, str]:
     return fields
 
 
-def _series_row(
-    td: Any,
-) -> tuple[int | None, str | None, bool, str | None, tuple[tuple[str, str | None], ...]]:
+#: (id, name, listed, cover letter's link, members) of the "Series" row
+_SeriesRow = tuple[int | None, str | None, bool, str | None, tuple[tuple[str, str | None], ...]]
+
+
+def _series_row(td: Any) -> _SeriesRow:
     """(id, name, listed, cover link, members) of the "Series" row of ``table#patch-meta``."""
     sid = name = cover = None
     a = td.css_first("a")
@@ -150,46 +241,8 @@ def _series_row(
 def parse_page(body: bytes | str) -> PatchworkPage:
     text = body if isinstance(body, str) else body.decode("utf-8", "replace")
     tree = HTMLParser(text)
-    name = None
-    h1 = tree.css_first("h1")
-    if h1 is not None:
-        name = " ".join(h1.text().split()) or None
-    if name is None:
-        t = tree.css_first("title")
-        if t is not None:
-            name = t.text().strip().removesuffix("- Patchwork").strip() or None
-    msgid = None
-    series_name = series_id = cover_href = None
-    series_listed = False
-    members: tuple[tuple[str, str | None], ...] = ()
-    for tr in tree.css("table#patch-meta tr"):
-        th = tr.css_first("th")
-        td = tr.css_first("td")
-        if th is None or td is None:
-            continue
-        label = th.text().strip().lower().rstrip(":")
-        if label == "message id":
-            # "<msgid> (<a href=...>mailing list archive</a>)": the first word
-            words = td.text().split()
-            msgid = words[0].strip("<>") if words else None
-        elif label == "series":
-            series_id, series_name, series_listed, cover_href, members = _series_row(td)
-    subject = author_name = author_email = date = None
-    hdr = tree.css_first("#patch-headers pre") or tree.css_first("div.patch-headers pre")
-    if hdr is not None:
-        fields = header_fields(hdr.text())
-        if fields.get("subject"):
-            subject = decode(fields["subject"])
-        if "from" in fields:
-            author_name, author_email = split_person(fields["from"])
-            if author_email is None and "=?" in fields["from"]:
-                # patchwork re-encodes a From it cannot keep in ASCII: a name written
-                # in 8-bit ends up in one encoded word with the address inside it
-                author_name, author_email = split_person(decode(fields["from"]))
-        if "date" in fields:
-            date = mail_date(fields["date"])
-        if msgid is None and "message-id" in fields:
-            msgid = fields["message-id"].strip().strip("<>")
+    msgid, series = _meta_rows(tree)
+    subject, author_name, author_email, date, hdr_msgid = _header_block(tree)
     content = tree.css_first("div.submission-message pre.content")
     if content is not None:
         # a patch sent on someone's behalf names its author in the body's first line
@@ -206,10 +259,11 @@ def parse_page(body: bytes | str) -> PatchworkPage:
             d = meta.css_first("span.message-date")
             if d is not None:
                 date = django_date(d.text()) or iso_date(d.text())
+    series_id, series_name, series_listed, cover_href, members = series
     return PatchworkPage(
-        name,
+        _page_name(tree),
         subject,
-        msgid,
+        msgid if msgid is not None else hdr_msgid,
         author_name,
         author_email,
         date,
@@ -219,6 +273,63 @@ def parse_page(body: bytes | str) -> PatchworkPage:
         cover_href,
         members,
     )
+
+
+def _page_name(tree: HTMLParser) -> str | None:
+    """The item's name: the ``<h1>``, else the ``<title>`` without "- Patchwork"."""
+    h1 = tree.css_first("h1")
+    if h1 is not None:
+        name = " ".join(h1.text().split()) or None
+        if name is not None:
+            return name
+    t = tree.css_first("title")
+    if t is not None:
+        return t.text().strip().removesuffix("- Patchwork").strip() or None
+    return None
+
+
+_NO_SERIES: _SeriesRow = (None, None, False, None, ())
+
+
+def _meta_rows(tree: HTMLParser) -> tuple[str | None, _SeriesRow]:
+    """The "Message ID" and "Series" rows of ``table#patch-meta``."""
+    msgid = None
+    series = _NO_SERIES
+    for tr in tree.css("table#patch-meta tr"):
+        th = tr.css_first("th")
+        td = tr.css_first("td")
+        if th is None or td is None:
+            continue
+        label = th.text().strip().lower().rstrip(":")
+        if label == "message id":
+            # "<msgid> (<a href=...>mailing list archive</a>)": the first word
+            words = td.text().split()
+            msgid = words[0].strip("<>") if words else None
+        elif label == "series":
+            series = _series_row(td)
+    return msgid, series
+
+
+def _header_block(
+    tree: HTMLParser,
+) -> tuple[str | None, str | None, str | None, str | None, str | None]:
+    """(subject, author name, address, date, message-id) from the mail's own headers
+    (``#patch-headers``), all None when the page does not show them."""
+    hdr = tree.css_first("#patch-headers pre") or tree.css_first("div.patch-headers pre")
+    if hdr is None:
+        return None, None, None, None, None
+    fields = header_fields(hdr.text())
+    subject = decode(fields["subject"]) if fields.get("subject") else None
+    author_name = author_email = None
+    if "from" in fields:
+        author_name, author_email = split_person(fields["from"])
+        if author_email is None and "=?" in fields["from"]:
+            # patchwork re-encodes a From it cannot keep in ASCII: a name written
+            # in 8-bit ends up in one encoded word with the address inside it
+            author_name, author_email = split_person(decode(fields["from"]))
+    date = mail_date(fields["date"]) if "date" in fields else None
+    msgid = fields["message-id"].strip().strip("<>") if "message-id" in fields else None
+    return subject, author_name, author_email, date, msgid
 
 
 _DJANGO = re.compile(

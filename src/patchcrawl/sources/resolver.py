@@ -27,7 +27,6 @@ import dataclasses
 import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -35,20 +34,9 @@ from patchcrawl.models import LinkStatus, Metadata, Ref, Resolution, Response
 from patchcrawl.settings import Settings
 from patchcrawl.sources import cgit, challenge, generic, lkmlorg, lore, lwn, patchwork
 from patchcrawl.sources._common import subject_info
+from patchcrawl.sources._site import Outcome, PageRule
 
 Getter = Callable[[str], Awaitable[Response]]
-
-LEGACY_PREFIX = "/patchwork/"
-_MESSAGE_VIEWS = frozenset({"T", "t", "raw", "t.mbox.gz", "t.atom"})
-
-
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    status: LinkStatus  # ok | dead | paywalled
-    metadata: Metadata | None = None
-    detail: str | None = None
-    final_url: str | None = None  # when the adapter went on to another page (300 choices)
-    canonical: str | None = None  # canonical URL if the link turns out moved
 
 
 def _same_place(a: str, b: str) -> bool:
@@ -82,6 +70,11 @@ def moved_by(resp: Response) -> bool:
         hop.permanent and hop.location is not None and not _same_place(hop.url, hop.location)
         for hop in resp.redirects
     )
+
+
+#: The sites whose page, fetched once, says all (lore and patchwork go on to other pages:
+#: the raw mail, the thread, the cover letter, the API; their reading is below).
+PAGES: tuple[PageRule, ...] = (*lwn.PAGES, *cgit.PAGES, *lkmlorg.PAGES)
 
 
 def _host(url: str) -> str:
@@ -129,12 +122,9 @@ class Resolver:
     # ------------------------------------------------------------ entry point
 
     async def resolve(self, ref: Ref) -> Resolution:
-        if ref.kind == "malformed":
-            return Resolution(ref.url, "malformed", detail=ref.problem or "malformed URL")
-        if ref.fetch_url is None:
-            return Resolution(ref.url, "skipped", detail=ref.problem or "not an http(s) URL")
-        if any(p.search(ref.url) for p in self.settings.exclude):
-            return Resolution(ref.url, "skipped", detail="excluded by configuration")
+        early = self._unfetched(ref)
+        if early is not None or ref.fetch_url is None:
+            return early or Resolution(ref.url, "skipped")  # (_unfetched answers the latter)
         resp = await self.fetch(ref.fetch_url)
         hops = tuple(h.url for h in resp.redirects[1:])
         base: dict[str, Any] = {
@@ -144,21 +134,9 @@ class Resolver:
             "redirects": hops,
             "from_cache": resp.from_cache,
         }
-        if resp.error is not None:
-            status: LinkStatus = _ERROR_STATUS.get(resp.error, "unreachable")
-            return Resolution(status=status, detail=resp.detail or resp.error, **base)
-        wall = challenge.detect(resp)
-        if wall is not None:
-            return Resolution(status="blocked", detail=wall, **base)
-        code = resp.status or 0
-        accepted = code in self.settings.accept
-        if not accepted:
-            if code in (404, 410):
-                return Resolution(status="dead", detail=self._dead_detail(ref, resp), **base)
-            if code == 429 or code >= 500:
-                return Resolution(status="unreachable", detail=f"HTTP {code}", **base)
-            if 400 <= code < 500:
-                return Resolution(status="dead", detail=f"HTTP {code}", **base)
+        early = self._unread(ref, resp, base)
+        if early is not None:
+            return early
         try:
             out = await self._read(ref, resp)
         except Exception as exc:  # what a page says never ends the run
@@ -170,10 +148,7 @@ class Resolver:
             base["final_url"] = out.final_url
         if out.status != "ok":
             return Resolution(status=out.status, metadata=out.metadata, detail=out.detail, **base)
-        legacy = _host(ref.fetch_url) == lore.LORE_HOST and urlsplit(ref.fetch_url).path.startswith(
-            LEGACY_PREFIX
-        )
-        if legacy or moved_by(resp):
+        if lore.is_legacy(ref.fetch_url) or moved_by(resp):
             canonical = out.canonical or base["final_url"]
             return Resolution(
                 status="moved",
@@ -184,6 +159,36 @@ class Resolver:
             )
         return Resolution(status="ok", metadata=out.metadata, detail=out.detail, **base)
 
+    def _unfetched(self, ref: Ref) -> Resolution | None:
+        """Rule 1: a link that is not fetched (malformed, not http(s), excluded)."""
+        if ref.kind == "malformed":
+            return Resolution(ref.url, "malformed", detail=ref.problem or "malformed URL")
+        if ref.fetch_url is None:
+            return Resolution(ref.url, "skipped", detail=ref.problem or "not an http(s) URL")
+        if any(p.search(ref.url) for p in self.settings.exclude):
+            return Resolution(ref.url, "skipped", detail="excluded by configuration")
+        return None
+
+    def _unread(self, ref: Ref, resp: Response, base: dict[str, Any]) -> Resolution | None:
+        """Rules 2-4: an answer whose page is not read (an error, a bot wall, an HTTP
+        status that is no page of the link; a status ``settings.accept`` lists is read)."""
+        if resp.error is not None:
+            status: LinkStatus = _ERROR_STATUS.get(resp.error, "unreachable")
+            return Resolution(status=status, detail=resp.detail or resp.error, **base)
+        wall = challenge.detect(resp)
+        if wall is not None:
+            return Resolution(status="blocked", detail=wall, **base)
+        code = resp.status or 0
+        if code in self.settings.accept:
+            return None
+        if code in (404, 410):
+            return Resolution(status="dead", detail=self._dead_detail(ref, resp), **base)
+        if code == 429 or code >= 500:
+            return Resolution(status="unreachable", detail=f"HTTP {code}", **base)
+        if 400 <= code < 500:
+            return Resolution(status="dead", detail=f"HTTP {code}", **base)
+        return None
+
     def _dead_detail(self, ref: Ref, resp: Response) -> str:
         if resp.redirects:
             return f"HTTP {resp.status} after redirect to {resp.final_url}"
@@ -191,69 +196,50 @@ class Resolver:
 
     # ------------------------------------------------------------ dispatch
 
-    async def _read(self, ref: Ref, resp: Response) -> _Outcome:
+    async def _read(self, ref: Ref, resp: Response) -> Outcome:
         host = _host(resp.final_url)
         path = urlsplit(resp.final_url).path
-        if host == lore.LORE_HOST and not path.startswith(LEGACY_PREFIX):
+        if host == lore.LORE_HOST and not path.startswith(lore.LEGACY_PREFIX):
             return await self._lore(ref, resp)
         if host in patchwork.PATCHWORK_HOSTS:
             return await self._patchwork(resp)
-        if host in ("lwn.net", "www.lwn.net"):
-            if path.startswith("/Articles/"):
-                page = lwn.parse_article(resp.body, resp.final_url)
-                if page.paywalled:
-                    return _Outcome("paywalled", page.metadata, "LWN subscription required")
-                return _Outcome("ok", page.metadata)
-            if path.startswith("/ml/"):
-                return _Outcome("ok", lwn.parse_ml(resp.body, resp.final_url))
-        if host == "git.kernel.org" and "/commit" in path:
-            if cgit.is_soft404(resp.body):
-                return _Outcome("dead", None, "soft-404: cgit bad object id")
-            return _Outcome("ok", cgit.parse_commit(resp.body, resp.final_url))
-        if host in ("lkml.org", "www.lkml.org") and path.startswith("/lkml/"):
-            return _Outcome("ok", lkmlorg.parse_post(resp.body, resp.final_url))
-        return _Outcome(
+        for page in PAGES:
+            if page.matches(host, path):
+                return page.read(resp)
+        return Outcome(
             "ok", generic.metadata(resp.body, resp.final_url, resp.header("content-type"))
         )
 
     # ------------------------------------------------------------ lore
 
-    async def _lore(self, ref: Ref, resp: Response) -> _Outcome:
+    async def _lore(self, ref: Ref, resp: Response) -> Outcome:
         kind = lore.page_kind(resp.body)
         if kind == "not-found":
             if resp.status == 200:
-                return _Outcome(
-                    "dead", None, "soft-404: public-inbox says the message is not found"
-                )
-            return _Outcome("dead", None, f"HTTP {resp.status}: message not found")
+                return Outcome("dead", None, "soft-404: public-inbox says the message is not found")
+            return Outcome("dead", None, f"HTTP {resp.status}: message not found")
         target = resp
         loc = lore.locate(resp.final_url)
         detail = None
         if kind == "choices":
             urls = lore.parse_choices(resp.body, resp.final_url)
             if not urls:
-                return _Outcome("dead", None, "found-elsewhere page without a usable link")
+                return Outcome("dead", None, "found-elsewhere page without a usable link")
             ref_loc = lore.locate(ref.url) or loc
-            wanted = ref.list_name or (ref_loc.list_name if ref_loc else None)
-            pick = urls[0]
-            for u in urls:
-                u_loc = lore.locate(u)
-                if u_loc is not None and u_loc.list_name == wanted:
-                    pick = u
-                    break
+            pick = lore.pick_choice(urls, ref.list_name or (ref_loc.list_name if ref_loc else None))
             target = await self.fetch(pick)
             loc = lore.locate(target.final_url)
             detail = f"{resp.status}: found in {len(urls)} place(s); read {pick}"
             if target.error or target.status != 200 or lore.page_kind(target.body) != "message":
-                return _Outcome("dead", None, f"{detail}, which answered {target.status}", pick)
-        elif loc is None or (loc.rest and loc.rest.rstrip("/") not in _MESSAGE_VIEWS):
-            return _Outcome("ok", generic.metadata(resp.body, resp.final_url, "text/html"))
+                return Outcome("dead", None, f"{detail}, which answered {target.status}", pick)
+        elif loc is None or (loc.rest and loc.rest.rstrip("/") not in lore.MESSAGE_VIEWS):
+            return Outcome("ok", generic.metadata(resp.body, resp.final_url, "text/html"))
         assert loc is not None
         # a link to the thread (/T/, /t/) or the raw mail still names one message
         page = target if not loc.rest else None
         meta = await self.message(loc.msgid, page)
         if meta is None:
-            return _Outcome(
+            return Outcome(
                 "ok",
                 generic.metadata(target.body, target.final_url, "text/html"),
                 "message page unreadable",
@@ -266,7 +252,7 @@ class Resolver:
             meta = dataclasses.replace(
                 meta, source="lore", canonical_url=lore.canonical_url(meta.msgid or loc.msgid)
             )
-        return _Outcome("ok", meta, detail, target.final_url, canonical)
+        return Outcome("ok", meta, detail, target.final_url, canonical)
 
     def known(self, msgid: str, meta: Metadata) -> None:
         """What lore's search said of the message ``msgid`` (a mail whose own page says
@@ -333,8 +319,12 @@ class Resolver:
             return await self._with_thread_author(meta, h.msgid or msgid)
         if not lore.needs_series(meta):
             return meta
-        thread_url = self._lore_url("all", h.msgid or msgid, "T/")
-        thread = await self.fetch(thread_url)
+        return await self._with_series(meta, h.msgid or msgid, msgid)
+
+    async def _with_series(self, meta: Metadata, thread_id: str, msgid: str) -> Metadata:
+        """A patch of a series, seen through its cover letter (found in the thread of
+        ``thread_id``), or titled with patch 1's title when the series has none."""
+        thread = await self.fetch(self._lore_url("all", thread_id, "T/"))
         if thread.error or thread.status != 200 or challenge.detect(thread) is not None:
             return meta
         entries = lore.parse_thread(thread.body, thread.final_url)
@@ -373,25 +363,25 @@ class Resolver:
             return None
         return patchwork.load_json(r.body)
 
-    async def _patchwork(self, resp: Response) -> _Outcome:
+    async def _patchwork(self, resp: Response) -> Outcome:
         if patchwork.is_soft404(resp.body):
-            return _Outcome("dead", None, "soft-404: patchwork says no such patch")
+            return Outcome("dead", None, "soft-404: patchwork says no such patch")
         loc = patchwork.locate(resp.final_url)
         if loc is None:
-            return _Outcome("ok", generic.metadata(resp.body, resp.final_url, "text/html"))
+            return Outcome("ok", generic.metadata(resp.body, resp.final_url, "text/html"))
         if loc.item_type == "series" and loc.item_id is not None:
             # a series' list page shows no mail headers: the API is the only source
             s = await self._api(f"https://{loc.host}/api/1.2/series/{loc.item_id}/")
             if isinstance(s, dict):
-                return _Outcome("ok", patchwork.api_series_metadata(s, canonical=resp.final_url))
-            return _Outcome("ok", generic.metadata(resp.body, resp.final_url, "text/html"))
+                return Outcome("ok", patchwork.api_series_metadata(s, canonical=resp.final_url))
+            return Outcome("ok", generic.metadata(resp.body, resp.final_url, "text/html"))
         page = patchwork.parse_page(resp.body)
         msgid = page.msgid or loc.msgid
         if msgid and page.has_headers and not subject_info(page.subject or "").is_reply:
             url = resp.final_url
             meta = await self._pw_shared(msgid, lambda: self._read_pw(msgid, page, url))
             if meta is not None:
-                return _Outcome(
+                return Outcome(
                     "ok", dataclasses.replace(meta, source="patchwork", canonical_url=url)
                 )
         return await self._patchwork_api(resp, loc, page)
@@ -481,7 +471,7 @@ class Resolver:
 
     async def _patchwork_api(
         self, resp: Response, loc: patchwork.PatchworkLocation, page: patchwork.PatchworkPage
-    ) -> _Outcome:
+    ) -> Outcome:
         """A page that does not show the mail's headers (or shows a reply): what it has,
         and the REST API for what it lacks (the version, the address, the series)."""
         api = f"https://{loc.host}/api/1.2"
@@ -489,7 +479,7 @@ class Resolver:
         need_version = not patchwork.version_known(page)
         need_series = lore.needs_series(meta)
         if not (need_version or need_series or meta.author_email is None):
-            return _Outcome("ok", meta)
+            return Outcome("ok", meta)
         plural = "covers" if loc.item_type == "cover" else "patches"
         item: Any = None
         if loc.item_id is not None:
@@ -498,7 +488,7 @@ class Resolver:
             found = await self._api(f"{api}/{plural}/?msgid={quote(meta.msgid, safe='@')}")
             item = found[0] if isinstance(found, list) and found else None
         if not isinstance(item, dict):
-            return _Outcome("ok", meta)
+            return Outcome("ok", meta)
         from_api = patchwork.api_item_metadata(item, canonical=resp.final_url)
         meta = dataclasses.replace(
             meta,
@@ -514,4 +504,4 @@ class Resolver:
                 meta = patchwork.merge_series(
                     meta, patchwork.api_series_metadata(s, canonical=None)
                 )
-        return _Outcome("ok", meta)
+        return Outcome("ok", meta)
