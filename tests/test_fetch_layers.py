@@ -588,18 +588,41 @@ def test_hop_does_not_follow_and_a_chain_reuses_it(tmp_path: Path) -> None:
     assert resp.body == b"y" and resp.attempts == 1
 
 
-def test_hop_caches_a_non_redirect_but_never_reads_the_cache(tmp_path: Path) -> None:
+def hops(
+    web: Web, cache: ResponseCache | None, s: Settings | None = None, *urls: str
+) -> list[Response]:
+    async def go() -> list[Response]:
+        f = Fetcher(s or settings(), cache=cache, transport=httpx.MockTransport(web))
+        async with f:
+            return [await f.hop(u) for u in urls]
+
+    return run(go())
+
+
+def test_a_hop_is_not_answered_by_a_gets_cached_page(tmp_path: Path) -> None:
     with ResponseCache(tmp_path) as cache:
         stored(cache, "https://a.example/gone", b"", age=60, code=200)
         web = Web({"https://a.example/gone": status(404)})
-
-        async def go() -> tuple[Response, Response]:
-            async with Fetcher(settings(), cache=cache, transport=httpx.MockTransport(web)) as f:
-                return await f.hop("https://a.example/gone"), await f.get("https://a.example/gone")
-
-        hop, got = run(go())
+        (hop,) = hops(web, cache, None, "https://a.example/gone")
+        (got,), _ = fetch(web, ["https://a.example/gone"], cache=cache)
     assert hop.status == 404 and not hop.from_cache and len(web.log) == 1
-    assert got.status == 404 and got.from_cache  # the get read what the hop stored
+    assert got.status == 404 and got.from_cache  # the get reads what the hop stored
+
+
+def test_a_hop_is_kept_apart_and_answers_while_fresh(tmp_path: Path) -> None:
+    with ResponseCache(tmp_path) as cache:
+        web = Web({"https://a.example/x": redirect(301, "/y"), "https://a.example/y": ok(b"y")})
+        (first,) = hops(web, cache, None, "https://a.example/x")
+        (again,) = hops(web, cache, None, "https://a.example/x")  # another run
+        (offline,) = hops(web, cache, settings(offline=True, max_age=0), "https://a.example/x")
+        (stale,) = hops(web, cache, settings(max_age=0), "https://a.example/x")
+        page = cache.get("https://a.example/x")
+    assert first.status == 301 and not first.from_cache
+    assert again.status == offline.status == 301 and again.from_cache and offline.from_cache
+    assert again.header("location") == "/y"
+    assert stale.status == 301 and not stale.from_cache
+    assert web.urls == ["https://a.example/x", "https://a.example/x"]  # the first and the stale
+    assert page is None  # a redirect is not the page a get of the URL wants
 
 
 def test_hop_offline_or_network_down_sends_nothing() -> None:

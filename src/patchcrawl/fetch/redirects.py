@@ -32,7 +32,7 @@ from patchcrawl.fetch.cache import normalize_url
 from patchcrawl.fetch.retry import Retries
 from patchcrawl.fetch.state import FetchState
 from patchcrawl.fetch.wire import Outcome
-from patchcrawl.models import Hop, Response
+from patchcrawl.models import FetchErrorKind, Hop, Response
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_STATUSES = frozenset({301, 308})
@@ -131,36 +131,39 @@ class Redirects:
 
     def _hop(self, chain: _Chain, status: int, location: str) -> Response | None:
         """Take the redirect to ``location``; the error that ends the chain, if any."""
-        fail, url, s = self._state.fail, chain.url, self._state.settings
         try:
             target = urljoin(chain.current, location)
             scheme = urlsplit(target).scheme.lower()
             norm = normalize_url(target)
         except ValueError:  # "http://[::1", a port that is no number...
             detail = f"redirect to an unusable URL: {location[:200]!r}"
-            return fail(url, "scheme", detail, redirects=tuple(chain.hops), attempts=chain.attempts)
-        chain.hops.append(Hop(chain.current, status, target, status in PERMANENT_STATUSES))
-        hops, attempts = tuple(chain.hops), chain.attempts
-        if scheme not in ("http", "https"):
-            detail = f"redirect to a non-http URL: {target}"
-            return fail(url, "scheme", detail, final_url=target, redirects=hops, attempts=attempts)
-        if norm in chain.seen:
-            detail = f"redirect loop back to {target}"
-            return fail(
-                url, "redirect-loop", detail, final_url=target, redirects=hops, attempts=attempts
+            hops = tuple(chain.hops)
+            return self._state.fail(
+                chain.url, "scheme", detail, redirects=hops, attempts=chain.attempts
             )
-        if len(chain.hops) > s.max_redirects:
-            detail = f"more than {s.max_redirects} redirects"
-            return fail(
-                url,
-                "too-many-redirects",
-                detail,
-                final_url=target,
-                redirects=hops,
-                attempts=attempts,
+        chain.hops.append(Hop(chain.current, status, target, status in PERMANENT_STATUSES))
+        stop = self._why_stop(chain, target, scheme, norm)
+        if stop is not None:
+            kind, detail = stop
+            hops = tuple(chain.hops)
+            return self._state.fail(
+                chain.url, kind, detail, final_url=target, redirects=hops, attempts=chain.attempts
             )
         chain.seen.add(norm)
         chain.current = target
+        return None
+
+    def _why_stop(
+        self, chain: _Chain, target: str, scheme: str, norm: str
+    ) -> tuple[FetchErrorKind, str] | None:
+        """Why the chain may not go on to ``target`` (its hop counted already)."""
+        most = self._state.settings.max_redirects
+        if scheme not in ("http", "https"):
+            return "scheme", f"redirect to a non-http URL: {target}"
+        if norm in chain.seen:
+            return "redirect-loop", f"redirect loop back to {target}"
+        if len(chain.hops) > most:
+            return "too-many-redirects", f"more than {most} redirects"
         return None
 
     def _cached_hop(
