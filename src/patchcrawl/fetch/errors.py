@@ -31,7 +31,7 @@ Which layer of the fetcher names each kind, and what the rest of patchcrawl make
     ├── cache policy (cache_policy.py)
     │   ├── scheme             the URL asked for is not http(s), or has no host
     │   ├── offline-miss       --offline, not in the cache (or a hop() offline) -> not-checked
-    │   └── network-down       the network was declared down [3], nothing cached
+    │   └── network-down       the network was declared down [1], nothing cached
     └── exception              the getter raised (sources/resolver.py's safety net: the
                                fetcher itself never raises)
 
@@ -50,8 +50,6 @@ network is declared down: no request is sent any more, and gets answer from the 
 or with ``network-down``.
 
 [2] ``detail`` says how long the host asked for. A 429 given up keeps its status.
-
-[3] see [1].
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 from urllib.parse import urlsplit
 
 from patchcrawl.models import FetchErrorKind, Hop, Response
@@ -30,9 +31,14 @@ class FetchStats:
     waiting: dict[str, int] = field(default_factory=dict)  # requests waiting now, per host
 
 
+#: a request left (``request``) or was answered (``response``, ``status`` or ``error``
+#: set), one is retried, a get was answered from the cache, the network was declared down
+FetchEventKind = Literal["request", "response", "retry", "cache", "network-down"]
+
+
 @dataclass(frozen=True, slots=True)
 class FetchEvent:
-    kind: str  # request | response | retry | cache | network-down
+    kind: FetchEventKind
     url: str
     host: str
     status: int | None = None
@@ -58,7 +64,11 @@ class FetchState:
     network_down: bool = False
 
     def emit(
-        self, kind: str, url: str, status: int | None = None, error: FetchErrorKind | None = None
+        self,
+        kind: FetchEventKind,
+        url: str,
+        status: int | None = None,
+        error: FetchErrorKind | None = None,
     ) -> None:
         if self.on_event is not None:
             self.on_event(FetchEvent(kind, url, host_of(url), status, error))
