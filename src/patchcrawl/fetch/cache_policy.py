@@ -14,8 +14,10 @@ In this order, for one get (the cache itself is :mod:`patchcrawl.fetch.cache`):
 7. an answer worth keeping (``cache.cacheable``) is stored, and the page at the end of
    a chain also under its own URL.
 
-:meth:`CachePolicy.hop` is the same policy for one request whose redirect is not
-followed.
+:meth:`CachePolicy.hop` is the policy of one request whose redirect is not followed:
+its answer is kept under an entry of its own (``ResponseCache.put_hop``), which answers
+while fresh (at any age offline); offline or with the network down, a miss is
+``offline-miss``.
 """
 
 from __future__ import annotations
