@@ -557,7 +557,7 @@ def test_classify_connect_errors() -> None:
     import socket
     import ssl
 
-    from patchcrawl.fetch.client import _classify_connect
+    from patchcrawl.fetch.errors import classify_connect as _classify_connect
 
     def chained(cause: BaseException) -> BaseException:
         try:

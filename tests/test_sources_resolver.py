@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from patchcrawl.models import Ref, Resolution, Response
+from patchcrawl.models import FetchErrorKind, Ref, Resolution, Response
 from patchcrawl.settings import Settings
 from patchcrawl.sources import Resolver
 from patchcrawl.testweb.sites import make_handler
@@ -285,7 +285,7 @@ def test_generic_walls_and_errors(sc: Scenario) -> None:
 
 def test_fetch_errors_skips_and_exclusions() -> None:
     async def get(url: str) -> Response:
-        err = "offline-miss" if "offline" in url else "timeout"
+        err: FetchErrorKind = "offline-miss" if "offline" in url else "timeout"
         return Response(url, url, None, (), b"", error=err, detail=err)
 
     import re

@@ -84,6 +84,44 @@ LINK_STATUSES: tuple[str, ...] = (
     "malformed",
 )
 
+# What went wrong when a GET got no usable answer (``Response.error``): a closed set,
+# its hierarchy (retried, network-down evidence, stale-if-error, link status) written
+# down in :mod:`patchcrawl.fetch.errors`
+FetchErrorKind = Literal[
+    "timeout",
+    "connect",
+    "dns",
+    "tls",
+    "reset",
+    "refused-private",
+    "scheme",
+    "body-too-large",
+    "decode",
+    "too-many-redirects",
+    "redirect-loop",
+    "retry-after",
+    "offline-miss",
+    "network-down",
+    "exception",
+]
+FETCH_ERROR_KINDS: tuple[str, ...] = (
+    "timeout",
+    "connect",
+    "dns",
+    "tls",
+    "reset",
+    "refused-private",
+    "scheme",
+    "body-too-large",
+    "decode",
+    "too-many-redirects",
+    "redirect-loop",
+    "retry-after",
+    "offline-miss",
+    "network-down",
+    "exception",
+)
+
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 
@@ -359,9 +397,7 @@ class Response:
     headers: tuple[tuple[str, str], ...]  # final response headers, names lowercase
     body: bytes  # decoded content (gzip/br undone), capped at the body limit
     redirects: tuple[Hop, ...] = ()
-    error: str | None = None  # timeout, connect, dns, tls, reset, too-many-redirects,
-    #                          redirect-loop, body-too-large, refused-private, scheme,
-    #                          offline-miss, network-down
+    error: FetchErrorKind | None = None  # what went wrong (patchcrawl.fetch.errors)
     detail: str | None = None  # human text for the error
     from_cache: bool = False
     fetched_at: float = 0.0  # epoch seconds when the response was received

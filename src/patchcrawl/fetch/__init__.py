@@ -1,5 +1,10 @@
 """Fetching: polite, cached, remapped GETs (``Fetcher``) and the response cache.
 
+``Fetcher`` (client.py) is a chain of layers, one concern each: cache_policy.py (fresh,
+offline, revalidation, stale-if-error) -> redirects.py -> retry.py (retries, pauses,
+politeness slots) -> wire.py (one request). What can go wrong is a closed set of error
+kinds (``models.FetchErrorKind``), each explained in errors.py.
+
 The client (``Fetcher``, with httpx and its transports) is imported on first use:
 a run answered from the cache never pays for importing the HTTP stack.
 """

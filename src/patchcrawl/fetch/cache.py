@@ -235,6 +235,24 @@ def _stored_resolution(value: Any, from_cache: bool) -> tuple[float, Resolution]
     return None
 
 
+def _bulk_read(cache: diskcache.Cache, keys: Sequence[str], found: dict[str, Any]) -> bool:
+    """Add the stored resolutions of ``keys`` to ``found`` (those it lacks), one query per
+    500 keys; False when diskcache keeps its table otherwise."""
+    for i in range(0, len(keys), 500):
+        chunk = [_RESOLUTION_PREFIX + k for k in keys[i : i + 500]]
+        query = _BULK_SELECT.format(",".join("?" * len(chunk)))
+        try:
+            rows = cache._sql(query, chunk).fetchall()
+        except sqlite3.OperationalError:
+            return False  # diskcache keeps its table otherwise: not damage
+        for key, mode, filename, value in rows:
+            found.setdefault(
+                key[len(_RESOLUTION_PREFIX) :],
+                cache.disk.fetch(mode, filename, value, False),
+            )
+    return True
+
+
 class ResponseCache:
     """Responses by original URL, on disk in ``directory`` (created when missing)."""
 
@@ -446,23 +464,7 @@ class ResponseCache:
             for k in keys:
                 if (value := self._pending.get(_RESOLUTION_PREFIX + k)) is not None:
                     found[k] = value
-
-        def bulk(cache: diskcache.Cache) -> bool:
-            for i in range(0, len(keys), 500):
-                chunk = [_RESOLUTION_PREFIX + k for k in keys[i : i + 500]]
-                query = _BULK_SELECT.format(",".join("?" * len(chunk)))
-                try:
-                    rows = cache._sql(query, chunk).fetchall()
-                except sqlite3.OperationalError:
-                    return False  # diskcache keeps its table otherwise: not damage
-                for key, mode, filename, value in rows:
-                    found.setdefault(
-                        key[len(_RESOLUTION_PREFIX) :],
-                        cache.disk.fetch(mode, filename, value, False),
-                    )
-            return True
-
-        if not self._safe(bulk, False):
+        if not self._safe(functools.partial(_bulk_read, keys=keys, found=found), False):
             # another table layout, or a damaged value among them: one look-up per key
             return {k: got for k in keys if (got := self.get_resolution(k, from_cache=from_cache))}
         out: dict[str, tuple[float, Resolution]] = {}
