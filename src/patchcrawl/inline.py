@@ -259,10 +259,12 @@ _READERS: dict[str, Callable[[_Cursor, re.Match[str]], int]] = {
 
 def extract_links(s: str) -> list[RawLink]:
     """Every link in a piece of inline markdown, code spans skipped, in order."""
+    m = _CAND.search(s)
+    if m is None:
+        return []  # most link texts: no walk to set up
     cur = _Cursor(s)
-    i = 0
-    while (m := _CAND.search(s, i)) is not None:
-        i = _READERS[m.group(0)[0]](cur, m)
+    while m is not None:
+        m = _CAND.search(s, _READERS[m.group(0)[0]](cur, m))
     return cur.out
 
 

@@ -4,8 +4,9 @@ Each repair is a small named rule (:class:`RowRule`), in the spirit of lychee's 
 list: a name, what rows it is for (feature tables only, or every GFM table), which rows
 it looks at (any, or those with fewer or more cells than the header), and a fix that
 edits a :class:`RowDraft`.  Each fix's docstring names the corpus rows that need it
-(``/work/shared/corpus``, measured in its STATS.md; figures are rows of the 14
-corpus files) and ``tests/test_repairs.py`` quotes one of them verbatim.
+(``/work/shared/corpus``, the snapshot its STATS.md measures; the figures count the
+rows of all its markdown files each rule acts on) and ``tests/test_repairs.py``
+quotes one of them verbatim.
 
 A fix that changes how a row is read says so in a note; the notes of a feature row
 become its ``malformed-row`` finding, since the row is broken for every reader of the
@@ -25,7 +26,7 @@ The order (fixed; :func:`read_row` applies it)
    the mends left (GitHub's, for a row no mend touched).
 
 A feature row no rule settles is reported as unreadable and carries no claims; a row
-of any other table keeps its cells as GitHub reads them.
+of any other table that no rule settles keeps its cells as GitHub reads them.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from patchcrawl.rows import (
     split_cells,
 )
 
-#: how many lines after the first a wrapped row may take (the corpus's longest takes 1)
+#: how many lines after the first a wrapped row may take (each of the corpus's 9 takes 1)
 MAX_WRAP = 4
 
 

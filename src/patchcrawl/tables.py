@@ -12,9 +12,11 @@ How the file is read
   blocks, finds GFM tables (a header line followed by a delimiter row with the same
   cell count) and their body (up to a blank line, heading, fence or quote), and
   finds ``| YYYY/...`` lines that stand outside any table.
-* Rows are split on every unescaped ``|`` as GFM does.  Rows that GitHub renders
-  wrong but whose meaning is clear are read (claims and all) *and* reported as
-  ``malformed-row``, since they are broken for every reader of the page:
+* Rows are split on every unescaped ``|`` as GFM does (:mod:`patchcrawl.rows`).
+  Rows that GitHub renders wrong but whose meaning is clear are read (claims and
+  all) *and* reported as ``malformed-row``, since they are broken for every reader
+  of the page.  Each case is a named rule of :mod:`patchcrawl.repairs`, applied in
+  the fixed order written there:
 
   - a row wrapped over lines (the line does not end with ``|`` and the next
     line(s), with or without a leading pipe, complete the header's cell count);
@@ -31,9 +33,13 @@ How the file is read
   A line holding only ``|`` is ignored (reported); a row that still cannot be read is
   reported and carries no claims (its links are kept with cell ``other``).  Tables
   without the feature header (any other GFM table) are read as GitHub reads them,
-  cells with role ``other``, no claims and no cell-count findings.
+  cells with role ``other``, no claims and no cell-count findings (a line holding
+  only ``|`` is reported in them too).
 * ``| YYYY/...`` lines outside any table are links with cell ``none`` and one
   ``malformed-row`` finding per contiguous block.
+* Links in a cell or a line of prose are found by :func:`patchcrawl.inline.extract_links`
+  (re-exported here); this module turns their char indexes into lines, columns and
+  bytes, classifies them and reads the labels of the links cell.
 """
 
 from __future__ import annotations
@@ -111,6 +117,29 @@ def _indent(line: str) -> int:
         else:
             break
     return n
+
+
+def _fence_end(lines: list[str], i: int) -> int | None:
+    """The index after the fenced code block that line ``i`` opens (the document's
+    end when it is not closed), or None when line ``i`` opens none."""
+    fm = _FENCE_OPEN.match(lines[i])
+    if not fm or (fm.group(1)[0] == "`" and "`" in fm.group(2)):
+        return None
+    fence = fm.group(1)
+    close = re.compile(r"^ {0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}\s*$")
+    j = i + 1
+    while j < len(lines) and not close.match(lines[j]):
+        j += 1
+    return j + 1
+
+
+def _indented_code_end(lines: list[str], i: int) -> int:
+    """The index after the indented code block starting at line ``i`` (it runs over
+    indented and blank lines)."""
+    j = i
+    while j < len(lines) and (not lines[j].strip() or _indent(lines[j]) >= 4):
+        j += 1
+    return j
 
 
 # --------------------------------------------------------------------------
@@ -339,52 +368,28 @@ class _Scanner:
         in_list = False
         while i < n:
             line = lines[i]
-            stripped = line.strip()
-            fm = _FENCE_OPEN.match(line)
-            if fm and not (fm.group(1)[0] == "`" and "`" in fm.group(2)):
-                fence = fm.group(1)
-                j = i + 1
-                close = re.compile(
-                    r"^ {0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}\s*$"
-                )
-                while j < n and not close.match(lines[j]):
-                    j += 1
-                i = j + 1
-                prev_blank = True
+            fenced = _fence_end(lines, i)
+            if fenced is not None:
+                i, prev_blank = fenced, True
                 continue
-            if not stripped:
-                prev_blank = True
-                i += 1
+            if not line.strip():
+                i, prev_blank = i + 1, True
                 continue
-            if _indent(line) >= 4 and prev_blank and not in_list:
-                # indented code block: runs over indented and blank lines
-                j = i
-                while j < n and (not lines[j].strip() or _indent(lines[j]) >= 4):
-                    j += 1
-                i = j
-                prev_blank = True
+            indent = _indent(line)
+            if indent >= 4 and prev_blank and not in_list:
+                i, prev_blank = _indented_code_end(lines, i), True
                 continue
-            if _indent(line) < 4:
-                if _LIST_ITEM.match(line):
-                    in_list = True
-                elif prev_blank:
-                    in_list = False
+            if indent < 4:  # a list item starts a list; a blank line and text end it
+                in_list = bool(_LIST_ITEM.match(line)) or (in_list and not prev_blank)
             if "|" in line and i + 1 < n and self.is_delim(i):
                 i = yield from self.table(i)
-                prev_blank = False
-                continue
-            if HEADERLESS.match(line):
-                j = i
-                while j + 1 < n and HEADERLESS.match(lines[j + 1]):
-                    j += 1
-                self.headerless(i, j)
-                i = j + 1
-                prev_blank = False
-                continue
-            self.prose(i)
+            elif HEADERLESS.match(line):
+                i = self.headerless(i)
+            else:
+                self.prose(i)
+                i += 1
+                yield
             prev_blank = False
-            i += 1
-            yield
 
     def document(self) -> Document:
         """The document :meth:`steps` read."""
@@ -414,7 +419,13 @@ class _Scanner:
         hs = src.cstart[i]
         return len(split_cells(src.text, hs, hs + len(src.lines[i]))) == len(cells)
 
-    def headerless(self, first: int, last: int) -> None:
+    def headerless(self, first: int) -> int:
+        """The ``| YYYY/...`` lines from ``first`` on, outside any table: their links,
+        and one finding for the block; return the index of the line after it."""
+        lines = self.src.lines
+        last = first
+        while last + 1 < len(lines) and HEADERLESS.match(lines[last + 1]):
+            last += 1
         for li in range(first, last + 1):
             self.prose(li)
         count = last - first + 1
@@ -423,6 +434,7 @@ class _Scanner:
             f"{count} table row{'s' if count > 1 else ''} without a header row: "
             "they render as plain text",
         )
+        return last + 1
 
     def table(self, hi: int) -> Generator[None, None, int]:
         """Read the table whose header is line ``hi``, a row a step; return the
