@@ -171,7 +171,7 @@ FINDING_VOCABULARY: tuple[CodeInfo, ...] = (
 CODE_INFO: dict[str, CodeInfo] = {c.code: c for c in FINDING_VOCABULARY}
 
 FINDING_CODES: tuple[FindingCode, ...] = tuple(c.code for c in FINDING_VOCABULARY)
-assert FINDING_CODES == get_args(FindingCode)  # the table and the Literal name the same codes
+assert get_args(FindingCode) == FINDING_CODES  # the table and the Literal name the same codes
 
 DEFAULT_SEVERITY: dict[str, Severity] = {c.code: c.severity for c in FINDING_VOCABULARY}
 
