@@ -89,6 +89,25 @@ SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 
 # --------------------------------------------------------------------------
 # Findings: the closed vocabulary of codes, and what kind of fix each may carry
+#
+# One table, FINDING_VOCABULARY, says of every code its family, its default severity
+# and its kind of fix; the names below (FINDING_CODES, DEFAULT_SEVERITY,
+# FIXABLE_NON_ERRORS) are read from it.  The families:
+#
+#   link      what fetching one URL gave, for every link of a document: dead-link,
+#             moved-link, blocked, paywalled, unreachable, malformed-url
+#   row       a table row not read as its header says (the scanner): malformed-row
+#   metadata  a row's claims against the mails it links: title-mismatch,
+#             author-mismatch, author-email-missing, version-mismatch,
+#             version-unconfirmed, patch-count-mismatch, date-mismatch
+#   mainline  a row's status against mainline (--kernel-git): release-mismatch,
+#             not-in-mainline, merged-unmarked
+#
+# Severities (CONTRACT.md): an ``error`` is a disagreement proved from what was read;
+# a ``warning`` or ``info`` is a suspicion and carries no fix, but for a moved link and
+# the right author written without an address, whose fixes only add what the source
+# states.  A finding may be of a lower severity than its code's default (a version
+# only inferred, a count the mail does not state): it is then a suspicion too.
 # --------------------------------------------------------------------------
 
 FindingCode = Literal[
@@ -111,11 +130,6 @@ FindingCode = Literal[
     "merged-unmarked",
 ]
 
-# What a finding is about, the families of the table below:
-# * ``link``: what fetching one URL gave (any link of a document, prose included);
-# * ``row``: a table row that could not be read as its header says (the scanner's);
-# * ``metadata``: a row's claims against the mails its feature and links cells link;
-# * ``mainline``: a row's status against mainline's history (``--kernel-git``).
 FindingFamily = Literal["link", "row", "metadata", "mainline"]
 
 # How safe a fix is to apply (ruff's ``Applicability``):
@@ -133,13 +147,8 @@ APPLICABILITIES: tuple[Applicability, ...] = ("safe", "unsafe", "display-only")
 
 @dataclass(frozen=True, slots=True)
 class CodeInfo:
-    """One finding code: its family, its default severity and the fix it may carry.
-
-    The rule of severities (CONTRACT.md): an ``error`` is a disagreement patchcrawl
-    proved from what it read; what it only suspects is a ``warning`` or ``info`` and
-    carries no fix, but for the kinds named here with a ``fix`` whose default
-    severity is below ``error`` (a moved link, the right author without an address).
-    """
+    """One finding code: its family, its default severity and the kind of fix it may
+    carry (a finding of it that is a suspicion carries none: see above)."""
 
     code: FindingCode
     family: FindingFamily
