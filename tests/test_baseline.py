@@ -17,7 +17,7 @@ from patchcrawl.baseline import (
     load_baseline,
     write_baseline,
 )
-from patchcrawl.models import Document, Finding, Row, RowClaims, Table
+from patchcrawl.models import Document, Finding, FindingCode, Row, RowClaims, Table
 from patchcrawl.settings import UsageError
 from tests.test_reports_data import make_report
 
@@ -40,7 +40,9 @@ def build(prefix: str, rows: list[str], path: str = "data/doc.md") -> Document:
     return Document(path, text.encode(), "utf-8", "\n", (table,), (), ())
 
 
-def finding(doc: Document, row_index: int, code: str = "dead-link", url: str = "u") -> Finding:
+def finding(
+    doc: Document, row_index: int, code: FindingCode = "dead-link", url: str = "u"
+) -> Finding:
     row = doc.rows[row_index]
     return Finding(
         code=code,

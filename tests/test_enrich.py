@@ -7,12 +7,13 @@ import shutil
 import stat
 import subprocess
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from patchcrawl import enrich
 from patchcrawl.atomic import StaleFileError, atomic_write
-from patchcrawl.models import Document, Edit, Finding
+from patchcrawl.models import Document, Edit, Finding, FindingCode
 from patchcrawl.settings import UsageError
 
 GIT = shutil.which("git")
@@ -34,8 +35,16 @@ def edit(path: str, raw: bytes, old: str, new: str, nth: int = 0) -> Edit:
 
 
 def finding(code: str, *edits: Edit) -> Finding:
+    """A finding whose fix is ``edits`` (``code`` may be a stand-in: enrich reads only
+    the edits)."""
     return Finding(
-        code=code, severity="error", file=edits[0].file, line=1, column=1, message="m", edits=edits
+        code=cast(FindingCode, code),
+        severity="error",
+        file=edits[0].file,
+        line=1,
+        column=1,
+        message="m",
+        edits=edits,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from patchcrawl.models import Finding
+from patchcrawl.models import Finding, FindingCode
 from patchcrawl.policy import apply_policy, ignore_matches
 from patchcrawl.settings import Ignore, Settings
 
@@ -12,7 +12,7 @@ SPACED = "data/my docs, v2/bpf 特性.md"
 
 
 def f(
-    code: str = "dead-link",
+    code: FindingCode = "dead-link",
     *,
     file: str = "data/a.md",
     line: int = 10,

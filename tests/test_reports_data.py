@@ -11,6 +11,7 @@ from patchcrawl.models import (
     Document,
     Edit,
     Finding,
+    FindingCode,
     Link,
     LinkResult,
     Metadata,
@@ -215,7 +216,7 @@ def build_links() -> tuple[list[LinkResult], list[Row]]:
 def build_findings(links: list[LinkResult]) -> list[Finding]:
     by_url = {lr.link.url: lr.link for lr in links}
 
-    def at(code: str, url: str, message: str, **kw: Any) -> Finding:
+    def at(code: FindingCode, url: str, message: str, **kw: Any) -> Finding:
         link = by_url[url]
         return Finding(
             code=code,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from patchcrawl.models import LabelClaim, Person, StatusClaim
 
@@ -285,69 +286,100 @@ _PREFIX_WORDS = frozenset({"RESEND", "RFT", "net-next", "bpf-next", "net", "bpf"
 
 
 def parse_label(text: str, byte_of: ByteOf) -> LabelClaim:
-    """Parse a link text from the links cell into what it claims about the series."""
-    date: _dt.date | None = None
-    pos = 0
-    dm = _LABEL_DATE.match(text)
-    if dm:
-        try:
-            date = _dt.date(int(dm.group(1)), int(dm.group(2)), int(dm.group(3)))
-        except ValueError:
-            date = None
-        pos = dm.end()
-    site: str | None = None
-    work = text
-    sm = _SITE_RE.search(text, pos)
-    if sm:
-        site = _SITE_OF[sm.group(0).lower()]
-        work = text[: sm.start()] + " " * (sm.end() - sm.start()) + text[sm.end() :]
-    version: int | None = None
-    vstart = vend = cstart = cend = None
-    counter = total = None
-    rfc = False
-    prefixes: list[str] = []
+    """Parse a link text from the links cell into what it claims about the series:
+    a leading date, the site word, then the patch tokens (version, ``N/M``, RFC,
+    prefixes)."""
+    date, pos = _label_date(text)
+    site, work = _label_site(text, pos)
+    parts = _LabelParts()
     # tokens glued by commas (``v3,bpf-next,0/8``) form the patch prefix group
     for chunk in re.finditer(r"\S+", work[pos:]):
-        ctext = chunk.group(0)
         cbase = pos + chunk.start()
-        tokens = [(m.group(0), cbase + m.start()) for m in _TOKEN.finditer(ctext)]
+        tokens = [(m.group(0), cbase + m.start()) for m in _TOKEN.finditer(chunk.group(0))]
+        parts.read_chunk(tokens, byte_of)
+    return LabelClaim(
+        raw=text,
+        site=site,
+        version=parts.version,
+        rfc=parts.rfc,
+        prefixes=tuple(parts.prefixes),
+        counter=parts.counter,
+        total=parts.total,
+        date=date,
+        version_start=parts.vstart,
+        version_end=parts.vend,
+        count_start=parts.cstart,
+        count_end=parts.cend,
+    )
+
+
+def _label_date(text: str) -> tuple[_dt.date | None, int]:
+    """The date a label starts with (``2024/04/29, LORE v1``), and where the rest starts."""
+    dm = _LABEL_DATE.match(text)
+    if not dm:
+        return None, 0
+    try:
+        return _dt.date(int(dm.group(1)), int(dm.group(2)), int(dm.group(3))), dm.end()
+    except ValueError:
+        return None, dm.end()
+
+
+def _label_site(text: str, pos: int) -> tuple[str | None, str]:
+    """The site the label names (``LORE``, ``PatchWork``), and the text with the site
+    word blanked (same length: indexes into it are indexes into ``text``)."""
+    sm = _SITE_RE.search(text, pos)
+    if not sm:
+        return None, text
+    blanked = text[: sm.start()] + " " * (sm.end() - sm.start()) + text[sm.end() :]
+    return _SITE_OF[sm.group(0).lower()], blanked
+
+
+@dataclass(slots=True)
+class _LabelParts:
+    """The patch tokens of a label, read chunk by chunk: the first version and the
+    first ``N/M`` win, with their byte ranges for edits."""
+
+    version: int | None = None
+    vstart: int | None = None
+    vend: int | None = None
+    counter: int | None = None
+    total: int | None = None
+    cstart: int | None = None
+    cend: int | None = None
+    rfc: bool = False
+    prefixes: list[str] = field(default_factory=list)
+
+    def read_chunk(self, tokens: list[tuple[str, int]], byte_of: ByteOf) -> None:
+        """One chunk's tokens (text, index into the label)."""
         has_patch_token = any(
             _LABEL_VERSION.match(t) or _COUNT.match(t) or t.upper() == "RFC" for t, _ in tokens
         )
         for tok, tpos in tokens:
             vm = _LABEL_VERSION.match(tok)
             cm = _COUNT.match(tok)
-            if vm and version is None:
-                version = int(vm.group(2))
-                off = tpos + vm.start(1)
-                vstart, vend = byte_of(off), byte_of(tpos + len(tok))
-            elif cm and counter is None:
-                counter, total = int(cm.group(1)), int(cm.group(2))
-                cstart, cend = byte_of(tpos), byte_of(tpos + len(tok))
+            if vm and self.version is None:
+                self.version = int(vm.group(2))
+                self.vstart, self.vend = byte_of(tpos + vm.start(1)), byte_of(tpos + len(tok))
+            elif cm and self.counter is None:
+                self.counter, self.total = int(cm.group(1)), int(cm.group(2))
+                self.cstart, self.cend = byte_of(tpos), byte_of(tpos + len(tok))
             elif tok.upper() in ("RFC", "RRC"):
-                rfc = True
-            elif (
-                tok.upper() == "RESEND"
-                or (
-                    has_patch_token
-                    and len(tokens) > 1
-                    and re.match(r"^[A-Za-z][\w.-]*$", tok)
-                    and tok.lower() not in ("series", "patch")
-                )
-                or (tok in _PREFIX_WORDS and has_patch_token)
-            ):
-                prefixes.append(tok)
-    return LabelClaim(
-        raw=text,
-        site=site,
-        version=version,
-        rfc=rfc,
-        prefixes=tuple(prefixes),
-        counter=counter,
-        total=total,
-        date=date,
-        version_start=vstart,
-        version_end=vend,
-        count_start=cstart,
-        count_end=cend,
+                self.rfc = True
+            elif _is_prefix(tok, has_patch_token, len(tokens)):
+                self.prefixes.append(tok)
+
+
+def _is_prefix(tok: str, has_patch_token: bool, tokens: int) -> bool:
+    """Is ``tok`` a patch prefix (``RESEND``, ``bpf-next``) of a chunk of ``tokens``
+    tokens: ``RESEND`` anywhere, a known prefix word or any word beside a patch token
+    (a version, ``N/M``, RFC) in a comma-glued chunk."""
+    return bool(
+        tok.upper() == "RESEND"
+        or (
+            has_patch_token
+            and tokens > 1
+            and re.match(r"^[A-Za-z][\w.-]*$", tok)
+            and tok.lower() not in ("series", "patch")
+        )
+        or (tok in _PREFIX_WORDS and has_patch_token)
     )

@@ -5,11 +5,15 @@ and undecodable bytes everywhere else are copied through untouched, and the diff
 is built from the same byte ranges, so ``git apply`` of the diff and ``--write``
 give the same file.
 
-Edits come from findings (``Finding.edits``).  Identical edits are applied once;
-an edit that overlaps one already accepted (in findings order) is refused and
-reported in :attr:`EditPlan.rejected`, as is one whose ``old`` text is not what
-the file holds.  Two insertions at the same offset with different text conflict;
-an insertion at the boundary of a replacement does not (it lands outside it).
+Edits come from findings: each finding's fix (``Finding.fix``: its edits and how
+safe they are, :mod:`patchcrawl.audit.fixes`) applies whole or not at all, as ruff's
+``apply_fixes`` does.  In findings order, a fix is skipped entirely when one of its
+edits overlaps an edit already accepted or its ``old`` text is not what the file
+holds; the skip is reported in :attr:`EditPlan.rejected` and counted per code in
+:attr:`EditPlan.skipped` (the fixes applied in :attr:`EditPlan.applied`).  Identical
+edits are applied once.  Two insertions at the same offset with different text
+conflict; an insertion at the boundary of a replacement does not (it lands outside
+it).  A ``display-only`` fix is never applied.
 
 The diff is bytes underneath; :func:`build_diff` returns it decoded as UTF-8 with
 ``surrogateescape`` so undecodable bytes survive: write it back with
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import os
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +51,8 @@ class WriteRefused(UsageError):
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
+    """A fix skipped whole: ``edit`` is the one of its edits that could not be applied."""
+
     edit: Edit
     reason: str
     finding: Finding | None = None
@@ -54,7 +61,12 @@ class Rejected:
 @dataclass(slots=True)
 class EditPlan:
     by_file: dict[str, list[Edit]] = field(default_factory=dict)  # in document order
-    rejected: list[Rejected] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)  # one per fix skipped
+    # the fixes applied, in findings order, each with the edits it adds (an edit an
+    # earlier fix already made is not added again)
+    fixes: list[tuple[Finding, list[Edit]]] = field(default_factory=list)
+    applied: Counter[str] = field(default_factory=Counter)  # fixes applied, per code
+    skipped: Counter[str] = field(default_factory=Counter)  # fixes skipped whole, per code
 
 
 def select_findings(
@@ -98,42 +110,65 @@ def plan_edits(
     select: Iterable[str] | None = None,
     ignore: Iterable[str] | None = None,
 ) -> EditPlan:
-    """Which edits to apply per file (deduplicated, conflicts refused, first wins)."""
+    """Which edits to apply per file: each selected finding's fix whole or not at all
+    (identical edits once, a fix that conflicts with an earlier one or is stale
+    skipped, first wins)."""
     raws = {d.path: d.raw for d in documents}
     plan = EditPlan(by_file={d.path: [] for d in documents})
     seen: set[tuple[str, int, int, str]] = set()
     accepted: dict[str, list[Edit]] = {}  # per file, sorted by (start, end), non-overlapping
     for f in select_findings(findings, select, ignore):
-        for e in f.edits:
-            if _key(e) in seen:
-                continue
-            raw = raws.get(e.file)
-            if raw is None:
-                plan.rejected.append(Rejected(e, f"{e.file}: not a scanned document", f))
-                continue
-            if not (0 <= e.start <= e.end <= len(raw)) or raw[e.start : e.end] != e.old.encode(
-                "utf-8"
-            ):
-                plan.rejected.append(
-                    Rejected(e, f"{e.file}: bytes {e.start}-{e.end} are not {e.old!r}", f)
-                )
-                continue
-            clash = _clash(accepted.setdefault(e.file, []), e)
-            if clash is not None:
-                plan.rejected.append(
-                    Rejected(
-                        e,
-                        f"{e.file}: edit at bytes {e.start}-{e.end} ({f.code}) conflicts with"
-                        f" an earlier edit at {clash.start}-{clash.end}; kept the earlier one",
-                        f,
-                    )
-                )
-                continue
+        fix = f.fix
+        if fix is None or fix.applicability == "display-only":
+            continue
+        fresh = list({_key(e): e for e in fix.edits if _key(e) not in seen}.values())
+        refused = _refusal(f, fresh, raws, accepted)
+        if refused is not None:
+            plan.rejected.append(refused)
+            plan.skipped[f.code] += 1
+            continue
+        for e in fresh:
             seen.add(_key(e))
             plan.by_file[e.file].append(e)
-            bisect.insort(accepted[e.file], e, key=lambda a: (a.start, a.end))
+            bisect.insort(accepted.setdefault(e.file, []), e, key=lambda a: (a.start, a.end))
+        plan.fixes.append((f, fresh))
+        plan.applied[f.code] += 1
     plan.by_file = {p: sorted(es, key=lambda e: (e.start, e.end)) for p, es in plan.by_file.items()}
     return plan
+
+
+def _refusal(
+    f: Finding, edits: list[Edit], raws: dict[str, bytes], accepted: dict[str, list[Edit]]
+) -> Rejected | None:
+    """Why ``f``'s fix (its ``edits`` not applied yet) cannot be applied, naming the
+    first edit that cannot: a file that was not scanned, bytes that are not its ``old``
+    text, or an overlap with an edit accepted before or with another of its own."""
+    whole = f" (its fix of {len(f.edits)} edits skipped whole)" if len(f.edits) > 1 else ""
+    own: dict[str, list[Edit]] = {}
+    for e in edits:
+        raw = raws.get(e.file)
+        if raw is None:
+            return Rejected(e, f"{e.file}: not a scanned document{whole}", f)
+        if not (0 <= e.start <= e.end <= len(raw)) or raw[e.start : e.end] != e.old.encode("utf-8"):
+            return Rejected(e, f"{e.file}: bytes {e.start}-{e.end} are not {e.old!r}{whole}", f)
+        clash = _clash(accepted.get(e.file, []), e)
+        if clash is not None:
+            return Rejected(
+                e,
+                f"{e.file}: edit at bytes {e.start}-{e.end} ({f.code}) conflicts with"
+                f" an earlier edit at {clash.start}-{clash.end}; kept the earlier one{whole}",
+                f,
+            )
+        mine = own.setdefault(e.file, [])
+        if (clash := _clash(mine, e)) is not None:
+            return Rejected(
+                e,
+                f"{e.file}: edit at bytes {e.start}-{e.end} ({f.code}) overlaps another"
+                f" edit of its own fix at {clash.start}-{clash.end}{whole}",
+                f,
+            )
+        bisect.insort(mine, e, key=lambda a: (a.start, a.end))
+    return None
 
 
 def apply_edits(raw: bytes, edits: Iterable[Edit]) -> bytes:
@@ -192,27 +227,51 @@ def _emit(prefix: bytes, line: bytes) -> bytes:
     return prefix + line + _NO_EOL
 
 
+# a run of changed lines: (first line, last line, its old lines, its new lines)
+_Block = tuple[int, int, list[bytes], list[bytes]]
+
+
 def file_diff(path: str, raw: bytes, edits: Sequence[Edit], context: int = CONTEXT) -> bytes:
-    """``git diff``-style text (bytes) for one file's edits; empty when nothing changes."""
-    if not edits or not raw:
-        if edits and not raw:
-            new = apply_edits(raw, edits)
-            if not new:
-                return b""
-            lines = _split_lines(new)
-            added = b"".join(_emit(b"+", ln) for ln in lines)
-            return _header(path) + f"@@ -0,0 +1,{len(lines)} @@\n".encode() + added
+    """``git diff``-style text (bytes) for one file's edits; empty when nothing changes.
+
+    The edits' lines make blocks of changed lines; blocks whose ``context`` lines
+    overlap make one hunk."""
+    if not edits:
         return b""
+    if not raw:
+        return _new_file_diff(path, edits)
     starts = _line_starts(raw)
+    changed = _changed_blocks(raw, starts, edits)
+    if not changed:
+        return b""
+    all_lines = _split_lines(raw)
+    out = [_header(path)]
+    delta = 0  # lines the hunks so far added (or removed, negative)
+    for group in _hunk_groups(changed, context):
+        hunk, delta = _hunk(all_lines, len(starts), group, context, delta)
+        out.append(hunk)
+    return b"".join(out)
+
+
+def _new_file_diff(path: str, edits: Sequence[Edit]) -> bytes:
+    """The diff of edits to an empty file: every line of the result added."""
+    new = apply_edits(b"", edits)
+    if not new:
+        return b""
+    lines = _split_lines(new)
+    added = b"".join(_emit(b"+", ln) for ln in lines)
+    return _header(path) + f"@@ -0,0 +1,{len(lines)} @@\n".encode() + added
+
+
+def _changed_blocks(raw: bytes, starts: list[int], edits: Sequence[Edit]) -> list[_Block]:
+    """The runs of lines the edits change (edits on one line, or on lines that touch,
+    make one run), each with its lines before and after; a run the edits leave as it
+    was is dropped."""
     n = len(starts)
 
     def line_of(offset: int) -> int:
         return max(0, bisect.bisect_right(starts, offset) - 1)
 
-    def end_of(line: int) -> int:
-        return starts[line + 1] if line + 1 < n else len(raw)
-
-    # blocks of changed lines: [first, last, edits]
     blocks: list[tuple[int, int, list[Edit]]] = []
     for e in sorted(edits, key=lambda e: (e.start, e.end)):
         first = line_of(e.start)
@@ -222,55 +281,56 @@ def file_diff(path: str, raw: bytes, edits: Sequence[Edit], context: int = CONTE
             blocks[-1] = (a, max(b, last), [*es, e])
         else:
             blocks.append((first, last, [e]))
-    changed: list[tuple[int, int, list[bytes], list[bytes]]] = []
+    changed: list[_Block] = []
     for a, b, es in blocks:
         base = starts[a]
-        old = raw[base : end_of(b)]
+        old = raw[base : starts[b + 1] if b + 1 < n else len(raw)]
         shifted = [Edit(e.file, e.start - base, e.end - base, e.new, e.old) for e in es]
         new = apply_edits(old, shifted)
-        if new == old:
-            continue
-        changed.append((a, b, _split_lines(old), _split_lines(new)))
-    if not changed:
-        return b""
-    # group blocks into hunks whose context overlaps
-    groups: list[list[tuple[int, int, list[bytes], list[bytes]]]] = []
+        if new != old:
+            changed.append((a, b, _split_lines(old), _split_lines(new)))
+    return changed
+
+
+def _hunk_groups(changed: list[_Block], context: int) -> list[list[_Block]]:
+    """The blocks grouped into hunks: blocks whose context lines overlap share one."""
+    groups: list[list[_Block]] = []
     for blk in changed:
         if groups and blk[0] - groups[-1][-1][1] - 1 <= 2 * context:
             groups[-1].append(blk)
         else:
             groups.append([blk])
-    all_lines = _split_lines(raw)
-    out = [_header(path)]
-    delta = 0
-    for grp in groups:
-        lo = max(0, grp[0][0] - context)
-        hi = min(n - 1, grp[-1][1] + context)
-        body: list[bytes] = []
-        old_count = new_count = 0
-        cur = lo
-        for a, b, old_lines, new_lines in grp:
-            for ln in all_lines[cur:a]:
-                body.append(_emit(b" ", ln))
-                old_count += 1
-                new_count += 1
-            for ln in old_lines:
-                body.append(_emit(b"-", ln))
-            for ln in new_lines:
-                body.append(_emit(b"+", ln))
-            old_count += len(old_lines)
-            new_count += len(new_lines)
-            cur = b + 1
-        for ln in all_lines[cur : hi + 1]:
+    return groups
+
+
+def _hunk(
+    all_lines: list[bytes], n: int, group: list[_Block], context: int, delta: int
+) -> tuple[bytes, int]:
+    """One hunk (its ``@@`` line and body) of a file of ``n`` lines, and ``delta`` with
+    the lines this hunk adds (the new side's start moves by the hunks before it)."""
+    lo = max(0, group[0][0] - context)
+    hi = min(n - 1, group[-1][1] + context)
+    body: list[bytes] = []
+    old_count = new_count = 0
+    cur = lo
+    for a, b, old_lines, new_lines in group:
+        for ln in all_lines[cur:a]:
             body.append(_emit(b" ", ln))
             old_count += 1
             new_count += 1
-        old_start = lo + 1
-        new_start = old_start + delta if new_count else old_start + delta - 1
-        delta += new_count - old_count
-        out.append(f"@@ -{old_start},{old_count} +{new_start},{new_count} @@\n".encode())
-        out.extend(body)
-    return b"".join(out)
+        body.extend(_emit(b"-", ln) for ln in old_lines)
+        body.extend(_emit(b"+", ln) for ln in new_lines)
+        old_count += len(old_lines)
+        new_count += len(new_lines)
+        cur = b + 1
+    for ln in all_lines[cur : hi + 1]:
+        body.append(_emit(b" ", ln))
+        old_count += 1
+        new_count += 1
+    old_start = lo + 1
+    new_start = old_start + delta if new_count else old_start + delta - 1
+    head = f"@@ -{old_start},{old_count} +{new_start},{new_count} @@\n".encode()
+    return head + b"".join(body), delta + new_count - old_count
 
 
 _C_ESCAPES = {'"': '\\"', "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
@@ -328,38 +388,37 @@ def fix_list(
 ) -> list[dict[str, Any]]:
     """The fixes the diff is made of, one per edit applied, in file order: ``code``,
     ``severity``, ``file`` (as given), ``line`` and ``column`` (1-based, of the edited
-    text), ``old``, ``new``, the finding's ``message`` and ``url``; a rescued dead link
-    adds its ``score`` (0..1) and ``rescue_url``."""
-    listed = list(findings)
-    plan = plan_edits(documents, listed, select=select, ignore=ignore)
-    accepted = {_key(e) for edits in plan.by_file.values() for e in edits}
+    text), ``old``, ``new``, the finding's ``message`` and ``url``, and the fix's
+    ``applicability`` (``safe``, or ``unsafe`` for an author or title rewrite the user
+    consented to); a rescued dead link adds its ``score`` (0..1) and ``rescue_url``.
+    An edit two findings share is listed once, under the first."""
+    plan = plan_edits(documents, findings, select=select, ignore=ignore)
     raws = {d.path: d.raw for d in documents}
-    out: list[dict[str, Any]] = []
-    for f in select_findings(listed, select, ignore):
-        for e in f.edits:
-            if _key(e) not in accepted:
-                continue
-            accepted.discard(_key(e))  # an edit two findings share is listed once
-            raw = raws[e.file]
-            line_start = raw.rfind(b"\n", 0, e.start) + 1
-            entry: dict[str, Any] = {
-                "code": f.code,
-                "severity": f.severity,
-                "file": e.file,
-                "line": raw.count(b"\n", 0, e.start) + 1,
-                "column": len(raw[line_start : e.start].decode("utf-8", "replace")) + 1,
-                "old": e.old,
-                "new": e.new,
-                "message": f.message,
-                "url": f.url,
-            }
-            extra = dict(f.extra)
-            if "score" in extra:
-                entry["score"] = float(str(extra["score"]))
-                entry["rescue_url"] = extra.get("rescue_url")
-            out.append(entry)
+    out = [_fix_entry(f, e, raws[e.file]) for f, edits in plan.fixes for e in edits]
     out.sort(key=lambda x: (x["file"], x["line"], x["column"]))
     return out
+
+
+def _fix_entry(f: Finding, e: Edit, raw: bytes) -> dict[str, Any]:
+    """One entry of :func:`fix_list`: edit ``e`` of ``f``'s fix."""
+    line_start = raw.rfind(b"\n", 0, e.start) + 1
+    entry: dict[str, Any] = {
+        "code": f.code,
+        "severity": f.severity,
+        "file": e.file,
+        "line": raw.count(b"\n", 0, e.start) + 1,
+        "column": len(raw[line_start : e.start].decode("utf-8", "replace")) + 1,
+        "old": e.old,
+        "new": e.new,
+        "message": f.message,
+        "url": f.url,
+        "applicability": f.applicability,
+    }
+    extra = dict(f.extra)
+    if "score" in extra:
+        entry["score"] = float(str(extra["score"]))
+        entry["rescue_url"] = extra.get("rescue_url")
+    return entry
 
 
 def _header(path: str) -> bytes:

@@ -20,7 +20,7 @@ import bisect
 import dataclasses
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 # --------------------------------------------------------------------------
 # Vocabularies fixed by CONTRACT.md
@@ -125,7 +125,30 @@ FETCH_ERROR_KINDS: tuple[str, ...] = (
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 
-FINDING_CODES: tuple[str, ...] = (
+# --------------------------------------------------------------------------
+# Findings: the closed vocabulary of codes, and what kind of fix each may carry
+#
+# One table, FINDING_VOCABULARY, says of every code its family, its default severity
+# and its kind of fix; the names below (FINDING_CODES, DEFAULT_SEVERITY,
+# FIXABLE_NON_ERRORS) are read from it.  The families:
+#
+#   link      what fetching one URL gave, for every link of a document: dead-link,
+#             moved-link, blocked, paywalled, unreachable, malformed-url
+#   row       a table row not read as its header says (the scanner): malformed-row
+#   metadata  a row's claims against the mails it links: title-mismatch,
+#             author-mismatch, author-email-missing, version-mismatch,
+#             version-unconfirmed, patch-count-mismatch, date-mismatch
+#   mainline  a row's status against mainline (--kernel-git): release-mismatch,
+#             not-in-mainline, merged-unmarked
+#
+# Severities (CONTRACT.md): an ``error`` is a disagreement proved from what was read;
+# a ``warning`` or ``info`` is a suspicion and carries no fix, but for a moved link and
+# the right author written without an address, whose fixes only add what the source
+# states.  A finding may be of a lower severity than its code's default (a version
+# only inferred, a count the mail does not state): it is then a suspicion too.
+# --------------------------------------------------------------------------
+
+FindingCode = Literal[
     "dead-link",
     "moved-link",
     "blocked",
@@ -143,31 +166,67 @@ FINDING_CODES: tuple[str, ...] = (
     "release-mismatch",
     "not-in-mainline",
     "merged-unmarked",
-)
+]
 
-DEFAULT_SEVERITY: dict[str, Severity] = {
-    "dead-link": "error",
-    "malformed-url": "error",
-    "title-mismatch": "error",
-    "author-mismatch": "error",
-    "version-mismatch": "error",
-    "patch-count-mismatch": "error",
-    "release-mismatch": "error",
-    "moved-link": "warning",
-    "blocked": "warning",
-    "unreachable": "warning",
-    "malformed-row": "warning",
-    "date-mismatch": "warning",
-    "not-in-mainline": "warning",
-    "paywalled": "info",
-    "author-email-missing": "info",
-    "version-unconfirmed": "info",
-    "merged-unmarked": "info",
-}
+FindingFamily = Literal["link", "row", "metadata", "mainline"]
+
+# How safe a fix is to apply (ruff's ``Applicability``):
+# * ``safe``: the edit puts in what the source states (a moved link's address, the
+#   version or count the mail states, the release mainline has, the mail's address
+#   beside the right name): ``enrich`` applies it;
+# * ``unsafe``: the edit rewrites what a person wrote in words (an author, a title)
+#   with what the mail says; the two may differ for reasons patchcrawl cannot see, so
+#   it is applied only with the user's consent (``--fix-authors``, ``--fix-titles``);
+# * ``display-only``: the edit of a suspicion (a ``warning`` or ``info`` of a code
+#   whose suspicions carry no fix): never applied, and never offered as a ``fix``.
+Applicability = Literal["safe", "unsafe", "display-only"]
+APPLICABILITIES: tuple[Applicability, ...] = ("safe", "unsafe", "display-only")
+
+
+@dataclass(frozen=True, slots=True)
+class CodeInfo:
+    """One finding code: its family, its default severity and the kind of fix it may
+    carry (a finding of it that is a suspicion carries none: see above)."""
+
+    code: FindingCode
+    family: FindingFamily
+    severity: Severity  # the default; the settings file may change it (policy.py)
+    fix: Applicability | None  # the fix its findings may carry; None: never one
+
+
+#: Every finding code, in the order reports list them (CONTRACT.md's order).
+FINDING_VOCABULARY: tuple[CodeInfo, ...] = (
+    # the lore series a dead link meant, found by lore's search (rescue.py, enrich)
+    CodeInfo("dead-link", "link", "error", "safe"),
+    CodeInfo("moved-link", "link", "warning", "safe"),  # the canonical address
+    CodeInfo("blocked", "link", "warning", None),
+    CodeInfo("paywalled", "link", "info", None),
+    CodeInfo("unreachable", "link", "warning", None),
+    CodeInfo("malformed-url", "link", "error", None),
+    CodeInfo("malformed-row", "row", "warning", None),
+    CodeInfo("title-mismatch", "metadata", "error", "unsafe"),  # --fix-titles
+    CodeInfo("author-mismatch", "metadata", "error", "unsafe"),  # --fix-authors
+    CodeInfo("author-email-missing", "metadata", "info", "safe"),  # the mail's address
+    CodeInfo("version-mismatch", "metadata", "error", "safe"),  # the version the mail states
+    CodeInfo("version-unconfirmed", "metadata", "info", None),  # settled by confirm.py
+    CodeInfo("patch-count-mismatch", "metadata", "error", "safe"),  # the mail's N/M
+    CodeInfo("date-mismatch", "metadata", "warning", None),
+    CodeInfo("release-mismatch", "mainline", "error", "safe"),  # mainline's first release
+    CodeInfo("not-in-mainline", "mainline", "warning", None),
+    CodeInfo("merged-unmarked", "mainline", "info", None),
+)
+CODE_INFO: dict[str, CodeInfo] = {c.code: c for c in FINDING_VOCABULARY}
+
+FINDING_CODES: tuple[FindingCode, ...] = tuple(c.code for c in FINDING_VOCABULARY)
+assert get_args(FindingCode) == FINDING_CODES  # the table and the Literal name the same codes
+
+DEFAULT_SEVERITY: dict[str, Severity] = {c.code: c.severity for c in FINDING_VOCABULARY}
 
 # CONTRACT.md: ``enrich`` proposes only the fixes of what was proved (``error`` findings),
 # the missing email of the right person, and moved links; never an edit from a suspicion
-FIXABLE_NON_ERRORS = frozenset({"author-email-missing", "moved-link"})
+FIXABLE_NON_ERRORS = frozenset(
+    c.code for c in FINDING_VOCABULARY if c.severity != "error" and c.fix is not None
+)
 
 
 # --------------------------------------------------------------------------
@@ -301,8 +360,21 @@ class Edit:
 
 
 @dataclass(frozen=True, slots=True)
+class Fix:
+    """A finding's edits and how safe they are to apply (ruff's ``Fix``).
+
+    The edits apply whole or not at all: ``enrich`` skips the whole fix when one of
+    its edits overlaps an edit already applied or its ``old`` text is not what the
+    file holds (:func:`patchcrawl.enrich.plan_edits`).
+    """
+
+    edits: tuple[Edit, ...]  # sorted by position, not overlapping
+    applicability: Applicability
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
-    code: str  # one of FINDING_CODES
+    code: FindingCode
     severity: Severity
     file: str
     line: int
@@ -312,8 +384,16 @@ class Finding:
     expected: str | None = None
     actual: str | None = None
     row_line: int | None = None
+    # the edits of the fix offered: what reports show as the ``fix`` and ``enrich``
+    # applies (an unsafe fix only with the user's consent, a display-only one never)
     edits: tuple[Edit, ...] = ()
     extra: tuple[tuple[str, str], ...] = ()  # e.g. (("score", "0.93"),) for rescues
+    applicability: Applicability = "safe"  # of ``edits`` (CodeInfo.fix of the code)
+
+    @property
+    def fix(self) -> Fix | None:
+        """The fix offered, or None when the finding offers none."""
+        return Fix(self.edits, self.applicability) if self.edits else None
 
 
 @dataclass(frozen=True, slots=True)
