@@ -6,11 +6,11 @@ figures."""
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Iterator
+import importlib.util
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parent.parent / "src" / "patchcrawl"
+ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src" / "patchcrawl"
 MAX_MODULE = 800
 MAX_FUNCTION = 60
 
@@ -27,23 +27,14 @@ LONG = frozenset(
         "testweb/corpus_world.py:_build",
     }
 )
+_spec = importlib.util.spec_from_file_location("sizes", ROOT / "scripts" / "sizes.py")
+assert _spec is not None and _spec.loader is not None
+_sizes = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_sizes)
+_functions = _sizes.functions  # (name, lines) of each function of a module
+
 #: no exemption here, ever
 STRICT = ("pipeline.py", "crawl.py", "fetch/")
-
-
-def _functions(path: Path) -> Iterator[tuple[str, int]]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-
-    def walk(node: ast.AST, prefix: str) -> Iterator[tuple[str, int]]:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
-                name = f"{prefix}{child.name}"
-                yield name, (child.end_lineno or child.lineno) - child.lineno + 1
-                yield from walk(child, f"{name}.")
-            elif isinstance(child, ast.ClassDef):
-                yield from walk(child, f"{prefix}{child.name}.")
-
-    yield from walk(tree, "")
 
 
 def _modules() -> list[tuple[str, Path]]:

@@ -104,23 +104,7 @@ FetchErrorKind = Literal[
     "network-down",
     "exception",
 ]
-FETCH_ERROR_KINDS: tuple[str, ...] = (
-    "timeout",
-    "connect",
-    "dns",
-    "tls",
-    "reset",
-    "refused-private",
-    "scheme",
-    "body-too-large",
-    "decode",
-    "too-many-redirects",
-    "redirect-loop",
-    "retry-after",
-    "offline-miss",
-    "network-down",
-    "exception",
-)
+FETCH_ERROR_KINDS: tuple[str, ...] = get_args(FetchErrorKind)  # the same names, at run time
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
