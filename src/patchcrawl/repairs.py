@@ -263,11 +263,10 @@ def drop_extra_empty_cells(d: RowDraft) -> None:
     """An extra empty cell (``| |``) between the first and the last: the last such
     dropped until the count matches.
 
-    Corpus: 3 rows, SCHEDULER.md:3941, 4420 and 4481 (``| NA | | v1 ☑ 4.11-rc1 |``
-    and the like).  SCHEDULER.md:3941 is read wrong: under the 5-column header its
-    empty cell is the status, and dropping it here, before
-    ``six-cells-under-five-columns``, reads the author as the feature (kept as it
-    was; ``tests/test_repairs.py`` holds the right reading as an expected failure).
+    Corpus: 2 rows, SCHEDULER.md:4420 and 4481 (``| NA | | v1 ☑ 4.11-rc1 |`` and the
+    like). It comes after ``six-cells-under-five-columns``: SCHEDULER.md:3941 has six
+    cells under the 5-column header and an empty status, and dropping that empty cell
+    first read the author as the feature (until 2026-12-05).
     """
     cells = d.cells()
     while len(d.spans) > d.h and "" in cells[1:-1]:
@@ -295,16 +294,21 @@ def fold_stray_pipe_in_links(d: RowDraft) -> None:
     every cell past the header's last holds a link or starts with ``<br>``, so they
     are folded back into the links cell.
 
-    Corpus: 8 rows: DEBUGGING.md:596 and MEMORY_MANAGER.md:5688 as meant.  The other
-    six (MEMORY_MANAGER.md:389, 1391, 1537, 2054, 2326, 5195) have their stray ``|``
-    in the description, and this rule, before ``pipe-in-description``, folds the
-    status into the links cell and reads the description's tail as the status (kept
-    as it was; the right reading is an expected failure in ``tests/test_repairs.py``).
+    Corpus: 2 rows, DEBUGGING.md:596 and MEMORY_MANAGER.md:5688. Only when the cells
+    before the links fit the header's roles: six rows (MEMORY_MANAGER.md:389, 1391,
+    1537, 2054, 2326, 5195) have their stray ``|`` in the description or after the
+    feature, which shifts the status into the links cell; folding them here read the
+    description's tail as the status (until 2026-12-05). ``pipe-in-description``
+    reads them.
     """
     h = d.h
     cells = d.cells()
-    if d.header[-1] == "links" and all(
-        HAS_LINK.search(c) or c.lower().startswith("<br") for c in cells[h:]
+    if (
+        d.header[-1] == "links"
+        and all(HAS_LINK.search(c) or c.lower().startswith("<br") for c in cells[h:])
+        # and the cells before the links fit the header's roles: a '|' in the
+        # description shifts the status into the links instead
+        and all(score(r, c) >= 0 for r, c in zip(d.header[: h - 1], cells, strict=False))
     ):
         d.notes.append(
             f"a stray '|' in the links cell ({len(d.spans)} cells, header has {h}); "
@@ -319,7 +323,8 @@ def fold_pipes_in_description(d: RowDraft) -> None:
     description, under the header's layout or (5-column header without 作者) the six
     roles, when every cell then fits its role.
 
-    Corpus: 3 rows, DEBUGGING.md:127, MEMORY_MANAGER.md:420 and SCHEDULER.md:5589.
+    Corpus: 9 rows, DEBUGGING.md:127, MEMORY_MANAGER.md:420, SCHEDULER.md:5589, and the six
+    ``stray-pipe-in-links-cell`` leaves (MEMORY_MANAGER.md:389, 1391, 1537, 2054, 2326, 5195).
     """
     spans, text = d.spans, d.text
     layouts = [d.header] + ([CANONICAL6] if d.h == 5 and "author" not in d.header else [])
@@ -364,8 +369,8 @@ REPAIRS: tuple[RowRule, ...] = (
     RowRule("pipe-in-link-text-or-code-counted", rejoin_protected_pipes_counted, "any", "more"),
     RowRule("text-before-first-pipe", drop_text_before_first_pipe, "feature", "more"),
     RowRule("text-after-last-pipe", drop_text_after_last_pipe, "feature", "more"),
-    RowRule("extra-empty-cell", drop_extra_empty_cells, "feature", "more"),
     RowRule("six-cells-under-five-columns", read_six_under_five, "feature", "more"),
+    RowRule("extra-empty-cell", drop_extra_empty_cells, "feature", "more"),
     RowRule("stray-pipe-in-links-cell", fold_stray_pipe_in_links, "feature", "more"),
     RowRule("pipe-in-description", fold_pipes_in_description, "feature", "more"),
     RowRule("missing-cells-by-content", read_missing_cells_by_content, "feature", "fewer"),
