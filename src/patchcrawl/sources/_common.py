@@ -9,9 +9,22 @@ import functools
 import re
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, urljoin, urlsplit
 
-from patchcrawl._liblore import clean_header, parse_patch_subject
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborHTMLParser
+
+# liblore and selectolax are imported where a page is read, not with the module: the
+# site modules give refs.classify their URL shapes, and a run the cache answers (or
+# ``scan``) reads no page (their imports cost ~30 ms of each start)
+
+
+def html(text: str) -> LexborHTMLParser:
+    """``text`` parsed by selectolax's lexbor parser."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    return LexborHTMLParser(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +62,8 @@ def decode(text: str) -> str:
     A header that cannot be decoded is kept as written."""
     if "=?" in text:
         try:
+            from patchcrawl._liblore import clean_header
+
             return clean_header(text)
         except HEADER_ERRORS:
             pass
@@ -78,6 +93,8 @@ def subject_info(subject: str) -> SubjectInfo:
 
     Cached: the audit asks again for the subjects of the mails each row links.
     """
+    from patchcrawl._liblore import parse_patch_subject
+
     try:
         ps = parse_patch_subject(subject)
     except HEADER_ERRORS:

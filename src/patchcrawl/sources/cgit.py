@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import re
 
-from selectolax.lexbor import LexborHTMLParser as HTMLParser
-
 from patchcrawl.models import Metadata, Ref, Response
-from patchcrawl.sources._common import iso_date, split_person
+from patchcrawl.sources._common import html, iso_date, split_person
 from patchcrawl.sources._site import Link, Outcome, PageRule, UrlShape
 
 _SHA = re.compile(r"^[0-9a-fA-F]{7,40}$")
@@ -21,7 +19,7 @@ def is_soft404(body: bytes) -> bool:
 
 def parse_commit(body: bytes | str, url: str) -> Metadata:
     text = body if isinstance(body, str) else body.decode("utf-8", "replace")
-    tree = HTMLParser(text)
+    tree = html(text)
     subj = tree.css_first("div.commit-subject")
     title = " ".join(subj.text().split()) if subj is not None else None
     name = addr = date = None

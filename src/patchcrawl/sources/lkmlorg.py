@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import re
 
-from selectolax.lexbor import LexborHTMLParser as HTMLParser
-
 from patchcrawl.models import Metadata, Ref, Response
-from patchcrawl.sources._common import decode, mail_date, split_person, subject_info
+from patchcrawl.sources._common import decode, html, mail_date, split_person, subject_info
 from patchcrawl.sources._site import Link, Outcome, PageRule, UrlShape
 
 
 def parse_post(body: bytes | str, url: str) -> Metadata:
     text = body if isinstance(body, str) else body.decode("utf-8", "replace")
-    tree = HTMLParser(text)
+    tree = html(text)
 
     def prop(name: str) -> str | None:
         n = tree.css_first(f'[itemprop="{name}"]')

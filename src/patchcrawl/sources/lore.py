@@ -17,23 +17,15 @@ import html as _html
 import re
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser as HTMLParser
-from selectolax.lexbor import LexborNode as Node
-
-from patchcrawl._liblore import (
-    get_clean_msgid,
-    msg_get_author,
-    msg_get_date,
-    msg_get_inbody_author,
-    parse_message,
-)
 from patchcrawl.models import Metadata, Ref
 from patchcrawl.sources import _site
 from patchcrawl.sources._common import (
     HEADER_ERRORS,
     decode,
+    html,
     inbody_from,
     join_url,
     mail_date,
@@ -41,6 +33,10 @@ from patchcrawl.sources._common import (
     split_url,
     subject_info,
 )
+
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+    from selectolax.lexbor import LexborNode as Node
 
 LORE_HOST = "lore.kernel.org"
 #: the LKML patchwork lore serves, frozen in 2021: every page of it redirects for good
@@ -246,7 +242,7 @@ def page_kind(body: bytes) -> str:
 
 def parse_choices(body: bytes, base_url: str) -> list[str]:
     """The message URLs a "found in other inboxes" page offers, in page order."""
-    tree = HTMLParser(body.decode("utf-8", "replace"))
+    tree = html(body.decode("utf-8", "replace"))
     out: list[str] = []
     for a in tree.css("pre a[href]"):
         href = a.attributes.get("href") or ""
@@ -318,7 +314,7 @@ _OVERVIEW = re.compile(r"\s*\[thread overview\]\s*$")
 def parse_message_page(body: bytes | str) -> MessageHeaders | None:
     """Headers from a public-inbox message page; None when the block is missing or cut."""
     text = body if isinstance(body, str) else body.decode("utf-8", "replace")
-    tree = HTMLParser(text)
+    tree = html(text)
     pre = _header_block(tree)
     if pre is None:
         return None
@@ -371,6 +367,14 @@ def parse_raw(body: bytes) -> MessageHeaders | None:
 
 
 def _raw_with_liblore(body: bytes) -> MessageHeaders | None:
+    from patchcrawl._liblore import (
+        get_clean_msgid,
+        msg_get_author,
+        msg_get_date,
+        msg_get_inbody_author,
+        parse_message,
+    )
+
     msg = parse_message(body)
     subject = msg.get("Subject")
     if subject is None and msg.get("Message-ID") is None:

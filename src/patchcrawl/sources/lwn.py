@@ -13,14 +13,23 @@ import datetime as dt
 import re
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from selectolax.lexbor import LexborHTMLParser as HTMLParser
-from selectolax.lexbor import LexborNode as Node
-
 from patchcrawl.models import Metadata, Ref, Response
-from patchcrawl.sources._common import decode, mail_date, split_person, split_url, subject_info
+from patchcrawl.sources._common import (
+    decode,
+    html,
+    mail_date,
+    split_person,
+    split_url,
+    subject_info,
+)
 from patchcrawl.sources._site import Link, Outcome, PageRule, UrlShape, clean_msgid, quote_msgid
+
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+    from selectolax.lexbor import LexborNode as Node
 
 _DATE = re.compile(r"([A-Z][a-z]+)\.? (\d{1,2}), (\d{4})")
 _MONTHS = {
@@ -96,7 +105,7 @@ def _byline(tree: HTMLParser) -> tuple[str | None, str | None]:
 
 def parse_article(body: bytes | str, url: str) -> LwnPage:
     text = body if isinstance(body, str) else body.decode("utf-8", "replace")
-    tree = HTMLParser(text)
+    tree = html(text)
     title = _title(tree)
     if title and title.lower() == "subscription required":
         real: str | None = None
@@ -120,7 +129,7 @@ def _field(node: Node | None, text: str, label: str) -> str | None:
 def parse_ml(body: bytes | str, url: str) -> Metadata:
     """``/ml/<list>/<msgid>/``: the message-id comes from the URL, the rest from the page."""
     text = body if isinstance(body, str) else body.decode("utf-8", "replace")
-    tree = HTMLParser(text)
+    tree = html(text)
     parts = split_url(url)
     segs = [unquote(s) for s in parts.path.split("/") if s] if parts is not None else []
     msgid = segs[2].strip("<>") if len(segs) >= 3 and segs[0] == "ml" else None

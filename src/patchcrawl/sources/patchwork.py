@@ -19,14 +19,13 @@ import json
 import re
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
-
-from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from patchcrawl.models import Metadata, Ref
 from patchcrawl.sources._common import (
     decode,
+    html,
     inbody_from,
     iso_date,
     mail_date,
@@ -35,6 +34,9 @@ from patchcrawl.sources._common import (
     subject_info,
 )
 from patchcrawl.sources._site import Link, UrlShape, clean_msgid, quote_msgid
+
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 PATCHWORK_HOSTS = frozenset({"patchwork.kernel.org", "patches.linaro.org", "patchwork.ozlabs.org"})
 _SOFT404 = re.compile(rb"no such (patch|cover|series)|patch not found|does not exist", re.I)
@@ -240,7 +242,7 @@ def _series_row(td: Any) -> _SeriesRow:
 
 def parse_page(body: bytes | str) -> PatchworkPage:
     text = body if isinstance(body, str) else body.decode("utf-8", "replace")
-    tree = HTMLParser(text)
+    tree = html(text)
     msgid, series = _meta_rows(tree)
     subject, author_name, author_email, date, hdr_msgid = _header_block(tree)
     content = tree.css_first("div.submission-message pre.content")
