@@ -636,6 +636,36 @@ def test_hop_offline_or_network_down_sends_nothing() -> None:
     assert resp.error == "offline-miss" and web.log == []
 
 
+def test_hop_once_the_network_is_down_follows_gets_policy(tmp_path: Path) -> None:
+    """A hop answers as a get does once the network is down: its stale entry, or
+    ``network-down`` with nothing sent."""
+    refused = fails(httpx.ConnectError("[Errno 111] Connection refused"))
+    web = Web({f"https://{h}.example/x": refused for h in "abc"})
+    with ResponseCache(tmp_path) as cache:
+        old = Response(
+            url="https://d.example/x",
+            final_url="https://d.example/x",
+            status=301,
+            headers=(("location", "/y"),),
+            body=b"",
+            fetched_at=time.time() - 30 * DAY,
+        )
+        cache.put_hop(old)
+
+        async def go() -> tuple[bool, Response, Response]:
+            f = Fetcher(settings(), cache=cache, transport=httpx.MockTransport(web))
+            async with f:
+                for h in "abc":
+                    await f.get(f"https://{h}.example/x")
+                down = f.network_down
+                return down, await f.hop("https://d.example/x"), await f.hop("https://e.example/x")
+
+        down, stale, missing = run(go())
+    assert down and len(web.log) == 3  # nothing sent for the hops
+    assert stale.status == 301 and stale.from_cache and stale.header("location") == "/y"
+    assert missing.error == "network-down"
+
+
 # ------------------------------------------------------------------ the vocabulary
 
 

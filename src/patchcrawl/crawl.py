@@ -306,7 +306,7 @@ class Crawl:
         from patchcrawl.sources.lore_search import legacy_target
 
         assert ref.fetch_url is not None
-        hop = await self.fetcher.hop(ref.fetch_url)
+        hop = self._dated(await self.fetcher.hop(ref.fetch_url))
         found = legacy_target(ref, hop)
         if found is None:
             self._queue(ref, batch=False)
@@ -381,15 +381,19 @@ class Crawl:
         self.fetcher = fetcher
 
         async def get(url: str) -> Response:
-            resp = await fetcher.get(url)
-            if resp.fetched_at:
-                self.oldest = min(self.oldest, resp.fetched_at)
-            return resp
+            return self._dated(await fetcher.get(url))
 
         self.resolver = Resolver(get, self.settings)
         from patchcrawl.sources.lore_search import inbox_of
 
         self._inbox_of = inbox_of
+
+    def _dated(self, resp: Response) -> Response:
+        """``resp``, its fetch time noted in ``oldest``: a resolution is never dated
+        fresher than the pages (or the legacy redirect) it was read from."""
+        if resp.fetched_at:
+            self.oldest = min(self.oldest, resp.fetched_at)
+        return resp
 
     async def finish(self) -> tuple[dict[str, Resolution], int, int, bool]:
         """Wait for the workers; (fetch_url -> Resolution, requests, from_cache, network_down)."""

@@ -387,10 +387,7 @@ class ResponseCache:
     def put_hop(self, resp: Response) -> bool:
         """Keep the first answer of ``resp.url`` with its redirect not followed
         (``Fetcher.hop``), apart from the answer a redirect-following GET keeps."""
-        if not cacheable(resp) or self._cache is None:
-            return False
-        self._queue(_HOP + cache_key(self.wire(resp.url)), _encode(resp))
-        return True
+        return self._put(_HOP + cache_key(self.wire(resp.url)), resp)
 
     def _get(self, key: str, url: str) -> Response | None:
         value = self._pending.get(key)
@@ -408,11 +405,12 @@ class ResponseCache:
 
     def put(self, resp: Response, headers: Mapping[str, str] | None = None) -> bool:
         """Store ``resp`` under the URL it was sent to when it is worth keeping."""
-        if not cacheable(resp):
+        return self._put(cache_key(self.wire(resp.url), headers), resp)
+
+    def _put(self, key: str, resp: Response) -> bool:
+        if not cacheable(resp) or self._cache is None:
             return False
-        if self._cache is None:
-            return False
-        self._queue(cache_key(self.wire(resp.url), headers), _encode(resp))
+        self._queue(key, _encode(resp))
         return True
 
     def _queue(self, key: str, value: tuple[Any, ...]) -> None:

@@ -147,15 +147,13 @@ class CachePolicy:
 
     async def hop(self, url: str) -> Response:
         """One request for ``url``, its redirect not followed (``Fetcher.hop``): its
-        own cached answer while fresh (any age offline), else the wire."""
+        own cached answer under the policy of :meth:`get` (fresh, any age offline,
+        stale when the network is down), else the wire."""
         state = self._state
         cached = self.cache.get_hop(url) if self.cache is not None else None
-        if cached is not None and (state.settings.offline or self._is_fresh(cached)):
-            state.stats.from_cache += 1
-            state.emit("cache", url, cached.status)
-            return cached
-        if state.settings.offline or state.network_down:
-            return state.fail(url, "offline-miss", "no redirect looked up offline")
+        early = self._without_wire(url, cached)
+        if early is not None:
+            return early
         out, attempts = await self._redirects.request(url, {})
         if out.error is not None:
             return state.fail(url, out.error, out.detail, attempts=attempts, status=out.status)
@@ -171,5 +169,5 @@ class CachePolicy:
         if self.cache is not None:
             self.cache.put_hop(resp)
             if out.status not in REDIRECT_STATUSES:
-                self.cache.put(resp, None)
+                self._store(url, None, resp)
         return resp

@@ -45,7 +45,6 @@ MAX_URL = 4000
 # a message-id the query parser takes as one ``m:`` term: no spaces, quotes or brackets
 _UNSAFE = frozenset(' \t"()')
 _VIEWS = frozenset({"", "T/", "t/", "raw", "T", "t"})
-REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,8 +225,10 @@ def legacy_target(ref: Ref, hop: Response) -> tuple[str, str] | None:
     read from the ``Location`` of its first answer: (message-id, target URL); None when
     that answer is no redirect to a lore message a search can look up (the link is
     then fetched as any other)."""
+    from patchcrawl.fetch.redirects import REDIRECT_STATUSES  # loaded with the fetcher
+
     location = hop.header("location")
-    if ref.kind != "lore-patchwork-legacy" or hop.error or hop.status not in REDIRECTS:
+    if ref.kind != "lore-patchwork-legacy" or hop.error or hop.status not in REDIRECT_STATUSES:
         return None
     if not location:
         return None
